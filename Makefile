@@ -1,0 +1,166 @@
+# Carto top-level Makefile.
+#
+#   make            build esp/EFI/BOOT/BOOTX64.EFI (loader + embedded kernel),
+#                   esp/EFI/carto/memmap.efi and the host tools
+#   make run        boot Carto in QEMU/OVMF, serial on this terminal
+#   make debug      boot paused with a GDB stub; see scripts/gdbinit
+#   make test       host unit tests, then the scripted boot tests
+#   make host-test  host unit tests only
+#   make boot-test  boot tests only
+#   make bench      host benchmarks of the mm/ code
+#   make deps       install what the build needs (root on Debian/Ubuntu)
+#
+# The same mm/ sources are compiled three times: for the kernel
+# (freestanding, -mcmodel=kernel), for the loader (gnu-efi, PIC) and for the
+# host (unit tests and tools).
+
+BUILD   := build
+ESP     := esp
+CC      ?= cc
+HOSTCC  ?= cc
+LD      := ld
+OBJCOPY := objcopy
+
+GNUEFI_INC := /usr/include/efi
+GNUEFI_LIB := /usr/lib
+GNUEFI_LDS := $(GNUEFI_LIB)/elf_x86_64_efi.lds
+GNUEFI_CRT := $(GNUEFI_LIB)/crt0-efi-x86_64.o
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+
+# ---- sources --------------------------------------------------------------
+MM_SRCS       := $(wildcard mm/*.c)
+KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
+LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)
+MEMDUMP_SRCS  := $(wildcard efi/memdump/*.c)
+EFICOMMON_SRCS:= $(wildcard efi/common/*.c)
+TOOLS_LIB_SRCS:= $(filter-out tools/main.c tools/fuzz_%.c,$(wildcard tools/*.c))
+HOST_TESTS    := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(wildcard tests/host/test_*.c))
+HOST_BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/host/bench/%,$(wildcard tests/bench/bench_*.c))
+# A console font from the Debian psf-unifont package, converted at build time.
+FONT_PSF      := /usr/share/consolefonts/Unifont-APL8x16.psf.gz
+
+# ---- kernel (freestanding) ---------------------------------------------------
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ikernel -DCARTO_KERNEL
+KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld
+
+KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS) $(MM_SRCS)) $(BUILD)/kernel/font.o
+
+$(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/kernel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLER__ -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/font.c: $(FONT_PSF) scripts/psf2c.py
+	@mkdir -p $(dir $@)
+	python3 scripts/psf2c.py $(FONT_PSF) $@
+$(BUILD)/kernel/font.o: $(BUILD)/kernel/font.c
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/kernel.elf: $(KOBJS) kernel/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+
+# ---- EFI applications (gnu-efi) ------------------------------------------------
+ECFLAGS := -std=gnu11 -O2 -g $(WARN) -Wno-missing-prototypes -Wno-strict-prototypes \
+	-ffreestanding -fpic -fshort-wchar -mno-red-zone -fno-stack-protector \
+	-fno-strict-aliasing -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DCARTO_EFI \
+	-I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -Iinclude -Iefi/common
+ELDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI_LDS) -L$(GNUEFI_LIB)
+
+$(BUILD)/efi/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ECFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/efi/%.S.o: %.S $(BUILD)/kernel/kernel.elf
+	@mkdir -p $(dir $@)
+	$(CC) $(ECFLAGS) -D__ASSEMBLER__ -DKERNEL_ELF='"$(BUILD)/kernel/kernel.elf"' -c $< -o $@
+
+EFI_MM_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(MM_SRCS))
+LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(EFICOMMON_SRCS)) $(EFI_MM_OBJS)
+MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS)) $(EFI_MM_OBJS)
+
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+	-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc
+
+$(BUILD)/efi/%.so:
+	$(LD) $(ELDFLAGS) $(GNUEFI_CRT) $^ -o $@ -lefi -lgnuefi $(shell $(CC) -print-libgcc-file-name)
+$(BUILD)/efi/loader.so: $(LOADER_OBJS)
+$(BUILD)/efi/memdump.so: $(MEMDUMP_OBJS)
+
+$(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/efi/loader.so
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+$(ESP)/EFI/carto/memmap.efi: $(BUILD)/efi/memdump.so
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- host: tests and tools ---------------------------------------------------------
+HCFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+HBFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST
+
+HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(MM_SRCS) $(TOOLS_LIB_SRCS))
+BENCH_LIB_OBJS:= $(patsubst %,$(BUILD)/host/bobj/%.o,$(MM_SRCS) $(TOOLS_LIB_SRCS))
+
+$(BUILD)/host/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/host/bobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HBFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/tests/%: tests/host/%.c $(HOST_LIB_OBJS) $(wildcard tests/host/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -MMD -MP $< $(HOST_LIB_OBJS) -o $@
+$(BUILD)/host/bench/%: tests/bench/%.c $(BENCH_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HBFLAGS) $< $(BENCH_LIB_OBJS) -o $@
+
+$(BUILD)/host/carto-memmap: tools/main.c $(HOST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) $< $(HOST_LIB_OBJS) -o $@
+
+# ---- top-level targets ----------------------------------------------------------------
+EFI_APPS := $(ESP)/EFI/BOOT/BOOTX64.EFI
+ifneq ($(MEMDUMP_SRCS),)
+EFI_APPS += $(ESP)/EFI/carto/memmap.efi
+endif
+HOST_TOOLS := $(if $(wildcard tools/main.c),$(BUILD)/host/carto-memmap)
+
+.PHONY: all deps run debug test host-test boot-test bench clean
+all: deps-check $(EFI_APPS) $(HOST_TOOLS)
+
+deps-check:
+	@scripts/deps.sh --check-or-install
+deps:
+	@scripts/deps.sh --install
+
+host-tests-build: $(HOST_TESTS)
+
+host-test: deps-check $(HOST_TESTS) $(HOST_TOOLS)
+	@tests/run-host-tests.sh $(HOST_TESTS)
+
+boot-test: all
+	@python3 tests/boot/run.py
+
+test: all $(HOST_TESTS)
+	@tests/run-all.sh $(HOST_TESTS)
+
+bench: $(HOST_BENCHES)
+	@for b in $(HOST_BENCHES); do $$b || exit 1; done
+
+run: all
+	scripts/qemu.sh $(QEMU_ARGS)
+
+debug: all
+	scripts/qemu.sh --debug $(QEMU_ARGS)
+
+clean:
+	rm -rf $(BUILD) $(ESP)/EFI
+
+.PHONY: deps-check host-tests-build
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+/*
+ * dmap.h - the direct map: every RAM byte at DMAP_BASE + phys, nothing else.
+ *
+ * Built from a clean memory map (memmap.h). Adjacent RAM entries of any RAM
+ * type are joined into runs; each run is mapped with the largest leaves that
+ * lie wholly inside it: 1 GiB where the whole GiB is RAM and the CPU has
+ * 1 GiB pages, else 2 MiB where the whole 2 MiB is RAM, else 4 KiB. Holes,
+ * MMIO and reserved memory are never mapped. Mappings are RW, NX, WB, global.
+ *
+ * dmap_plan() and dmap_build() walk the runs with the same chunking code, so
+ * the analyzer's plan is exactly what the loader builds.
+ */
+#ifndef CARTO_DMAP_H
+#define CARTO_DMAP_H
+
+#include "memmap.h"
+#include "pt.h"
+
+struct dmap_stats {
+	uint64_t pages_4k, pages_2m, pages_1g;
+	uint64_t ram_bytes;        /* bytes mapped = RAM below DMAP_MAX_PHYS */
+	uint64_t skipped_bytes;    /* RAM above DMAP_MAX_PHYS, not mapped */
+	uint64_t tables;           /* page-table frames the direct map needs
+	                              (PDPTs, PDs, PTs; the PML4 not counted) */
+};
+
+/* phys_to_dmap - direct-map address of physical address pa (< DMAP_MAX_PHYS). */
+static inline vaddr_t phys_to_dmap(paddr_t pa)
+{
+	return DMAP_BASE + pa;
+}
+
+/*
+ * dmap_plan - compute what dmap_build would map for @map, without building
+ * anything. @has_1g says whether 1 GiB leaves may be used.
+ */
+void dmap_plan(const struct memmap *map, bool has_1g, struct dmap_stats *st);
+
+/*
+ * dmap_build - map every RAM run of @map into @as at DMAP_BASE + phys.
+ * Fills @st (may be NULL). Returns E_OK, or the first pt_map error.
+ */
+int dmap_build(struct pt_space *as, const struct memmap *map,
+	       struct dmap_stats *st);
+
+#endif

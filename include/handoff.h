@@ -1,0 +1,134 @@
+/*
+ * handoff.h - what the loader hands the kernel.
+ *
+ * The loader fills one struct handoff in memory it allocated before
+ * ExitBootServices, and jumps to the kernel entry with its direct-map
+ * address in %rdi. Every pointer-like field is a physical address; the
+ * kernel reaches them through the direct map (all of them lie in RAM).
+ * Versioned: the kernel refuses a magic or version it does not know.
+ */
+#ifndef CARTO_HANDOFF_H
+#define CARTO_HANDOFF_H
+
+#include "memmap.h"
+#include "types.h"
+
+#define HANDOFF_MAGIC   0x6f7468636f747241ull   /* "Artochto" */
+#define HANDOFF_VERSION 1
+
+enum fb_format {
+	FB_NONE = 0,       /* no GOP framebuffer */
+	FB_RGBX,           /* PixelRedGreenBlueReserved8BitPerColor */
+	FB_BGRX,           /* PixelBlueGreenRedReserved8BitPerColor */
+	FB_BITMASK,        /* PixelBitMask: see the masks */
+	FB_BLT_ONLY,       /* no linear framebuffer: cannot be drawn on */
+};
+
+struct handoff_fb {
+	paddr_t base;
+	uint64_t size;
+	uint32_t width, height;
+	uint32_t stride;           /* pixels per scan line (>= width) */
+	uint32_t format;           /* enum fb_format */
+	uint32_t mask_r, mask_g, mask_b, mask_x;  /* FB_BITMASK only */
+};
+
+/* Boot phases timed with the TSC. */
+enum boot_phase {
+	PHASE_LOADER_START,
+	PHASE_MAP_READ,
+	PHASE_PT_BUILT,
+	PHASE_EXIT_BS,
+	PHASE_KERNEL_ENTRY,
+	PHASE_KERNEL_INIT,
+	PHASE_COUNT
+};
+
+/* A loaded kernel segment (one ELF PT_LOAD). */
+struct handoff_segment {
+	vaddr_t va;
+	paddr_t pa;
+	uint64_t size;             /* bytes mapped (page multiple) */
+	uint32_t flags;            /* MAP_* the loader mapped it with */
+	uint32_t pad;
+};
+
+/* Physical memory the loader allocated that the kernel still uses. */
+enum reservation_kind {
+	RES_KERNEL,     /* kernel image segments */
+	RES_HANDOFF,    /* this block, the memory map, the command line */
+	RES_STACKS,     /* kernel and IST stacks */
+	RES_PT_POOL,    /* page-table pool chunks */
+	RES_TRAMPOLINE, /* the identity-mapped page that switched CR3 */
+	RES_KIND_COUNT
+};
+
+struct handoff_reservation {
+	paddr_t start, end;        /* [start, end) */
+	uint32_t kind;             /* enum reservation_kind */
+	uint32_t pad;
+};
+
+#define HANDOFF_MAX_SEGMENTS     8
+#define HANDOFF_MAX_RESERVATIONS 32
+#define HANDOFF_MAX_POOL_CHUNKS  8
+#define HANDOFF_CMDLINE_MAX      512
+#define HANDOFF_VENDOR_MAX       64
+
+/* A page-table pool chunk: [start, end) reachable at PT_WINDOW_BASE + pa.
+ * Frames in [start, next) have been handed out; [next, end) are free. */
+struct handoff_pool_chunk {
+	paddr_t start, next, end;
+};
+
+struct handoff {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;                         /* sizeof(struct handoff) */
+
+	/* Clean memory map (memmap.h), as of ExitBootServices. */
+	paddr_t memmap_pa;                     /* struct mem_entry[memmap_count] */
+	uint32_t memmap_count;
+	uint32_t memmap_capacity;
+	uint32_t memmap_warnings;              /* problems found converting it */
+	uint32_t efi_desc_size;                /* the firmware's descriptor size */
+	uint32_t efi_desc_version;
+	uint32_t exit_bs_tries;                /* 1, or 2 if the map key was stale */
+
+	struct handoff_fb fb;
+	paddr_t rsdp;                          /* 0 if none */
+	uint32_t rsdp_revision;                /* 2 = ACPI 2.0+ (XSDT) */
+	uint32_t fw_revision;
+	uint32_t uefi_revision;
+	uint32_t pad0;
+	char fw_vendor[HANDOFF_VENDOR_MAX];   /* ASCII copy of the vendor string */
+	char cmdline[HANDOFF_CMDLINE_MAX];     /* NUL-terminated */
+	uint32_t cmdline_source;               /* 0 none, 1 load options, 2 file */
+	uint32_t pad1;
+
+	/* Kernel image. */
+	paddr_t loader_image_base;             /* where the firmware loaded BOOTX64.EFI */
+	vaddr_t kernel_entry;
+	uint32_t segment_count;
+	uint32_t pad2;
+	struct handoff_segment segments[HANDOFF_MAX_SEGMENTS];
+
+	/* Page tables. */
+	paddr_t pml4;
+	bool has_1g;
+	uint8_t pad3[7];
+	uint64_t pt_tables;                    /* page-table frames in use */
+	uint64_t dmap_pages_4k, dmap_pages_2m, dmap_pages_1g;
+	uint32_t pool_count;
+	uint32_t pad4;
+	struct handoff_pool_chunk pool[HANDOFF_MAX_POOL_CHUNKS];
+	vaddr_t trampoline_va;                 /* == its physical address */
+
+	uint32_t reservation_count;
+	uint32_t pad5;
+	struct handoff_reservation reservations[HANDOFF_MAX_RESERVATIONS];
+
+	uint64_t tsc[PHASE_COUNT];
+};
+
+#endif

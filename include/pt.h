@@ -1,0 +1,146 @@
+/*
+ * pt.h - x86_64 page tables: one walk loop for every level.
+ *
+ * A struct pt_space is one address space: its top-level table and how to
+ * reach and allocate page-table frames. Page-table frames are only ever
+ * touched at (window + their physical address): in the kernel the window is
+ * PT_WINDOW_BASE, in the loader (firmware identity map) it is 0, in host
+ * tests it is the offset of a private arena. Nothing here uses the direct
+ * map, so the same code runs in a kernel without one.
+ *
+ * Levels are numbered as the hardware walks them from the leaf: level 1 is
+ * the page table (4 KiB leaves), 2 the page directory (2 MiB leaves), 3 the
+ * PDPT (1 GiB leaves), 4 the PML4, 5 the PML5 (future LA57).
+ *
+ * Callers describe mappings with abstract MAP_* flags; pt_pte_bits() is the
+ * one place that turns them into PTE and PAT bits.
+ */
+#ifndef CARTO_PT_H
+#define CARTO_PT_H
+
+#include "memlayout.h"
+#include "status.h"
+#include "types.h"
+
+#define PT_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * ((level) - 1))
+#define PT_LEVEL_SIZE(level)  (1ull << PT_LEVEL_SHIFT(level))
+#define PX(level, va)         (((uint64_t)(va) >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1))
+
+/* Hardware PTE bits (Intel SDM vol. 3, 4.5). */
+#define PTE_P     (1ull << 0)
+#define PTE_W     (1ull << 1)
+#define PTE_U     (1ull << 2)
+#define PTE_PWT   (1ull << 3)
+#define PTE_PCD   (1ull << 4)
+#define PTE_A     (1ull << 5)
+#define PTE_D     (1ull << 6)
+#define PTE_PS    (1ull << 7)      /* large leaf at level 2/3 */
+#define PTE_PAT4K (1ull << 7)      /* PAT bit in a level-1 entry */
+#define PTE_G     (1ull << 8)
+#define PTE_PATLG (1ull << 12)     /* PAT bit in a level-2/3 leaf */
+#define PTE_NX    (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/* Abstract mapping flags. Readable is implied by mapping at all. */
+#define MAP_READ    0u
+#define MAP_WRITE   (1u << 0)
+#define MAP_EXEC    (1u << 1)
+#define MAP_USER    (1u << 2)
+#define MAP_GLOBAL  (1u << 3)
+#define MAP_NOHUGE  (1u << 4)      /* force 4 KiB leaves */
+#define MAP_CACHE_SHIFT 8
+#define MAP_CACHE_MASK  (7u << MAP_CACHE_SHIFT)
+
+enum cache_type {
+	CACHE_WB = 0,       /* write-back: RAM */
+	CACHE_WT = 1,       /* write-through */
+	CACHE_UC_MINUS = 2, /* uncached, MTRR may override to WC */
+	CACHE_UC = 3,       /* strong uncached: device registers */
+	CACHE_WC = 4,       /* write-combining: framebuffers; needs pat_init() */
+	CACHE_TYPE_COUNT
+};
+#define MAP_CACHE(c)      ((uint32_t)(c) << MAP_CACHE_SHIFT)
+#define MAP_CACHE_OF(f)   ((enum cache_type)(((f) & MAP_CACHE_MASK) >> MAP_CACHE_SHIFT))
+
+/*
+ * The PAT MSR value Carto programs (pat_init in the kernel). Entry i is
+ * selected by PAT:PCD:PWT = i. Entries 0..3 keep the power-on defaults
+ * (WB WT UC- UC) so firmware-built mappings mean the same; entry 4 is WC.
+ */
+#define PAT_MSR_VALUE 0x0007050100070406ull   /* PA7..PA0: UC UC- WP WC UC UC- WT WB */
+
+#define PT_NO_FRAME ((paddr_t)-1)
+
+struct pt_space;
+
+/* Where page-table frames come from. Frames must be reachable through the
+ * window and are returned zeroed by alloc(). */
+struct pt_frame_source {
+	paddr_t (*alloc)(struct pt_frame_source *src);   /* PT_NO_FRAME if none */
+	void (*free)(struct pt_frame_source *src, paddr_t pa);
+};
+
+struct pt_space {
+	paddr_t root;                 /* physical address of the top-level table */
+	unsigned levels;              /* 4 (5 with LA57) */
+	uint64_t window;              /* table at pa is at (window + pa) */
+	struct pt_frame_source *src;
+	bool has_1g;                  /* CPU supports 1 GiB pages (probed once) */
+	/* Called after entries changed for [va, va+size) (TLB shootdown hook);
+	 * NULL where no TLB caches this space (loader, host tests). */
+	void (*invalidate)(struct pt_space *as, vaddr_t va, uint64_t size);
+	uint64_t tables;              /* page-table frames in use, root included */
+};
+
+/* One walk, for reports: the entry read at each level, top level first. */
+struct pt_walk {
+	unsigned depth;               /* number of entries read */
+	unsigned level[PT_LEVELS + 1];
+	uint64_t entry[PT_LEVELS + 1];
+	paddr_t table[PT_LEVELS + 1]; /* physical address of the table read */
+};
+
+/*
+ * pt_init - make an empty address space: allocate and zero the root table.
+ * Returns E_OK or E_NOMEM.
+ */
+int pt_init(struct pt_space *as, struct pt_frame_source *src, uint64_t window,
+	    bool has_1g);
+
+/*
+ * pt_map - map [va, va+size) to [pa, pa+size) with MAP_* flags.
+ * va, pa and size must be 4 KiB aligned and va..va+size canonical. Uses the
+ * largest leaf that fits alignment and length (1 GiB only if as->has_1g),
+ * unless MAP_NOHUGE. Refuses to overwrite: the whole range is checked
+ * first, and if any page of it is already mapped nothing is changed and
+ * E_EXIST is returned. On E_NOMEM the pages mapped so far stay mapped (the
+ * caller unmaps them). Returns E_OK, E_INVAL, E_EXIST or E_NOMEM.
+ */
+int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
+	   uint32_t flags);
+
+/*
+ * pt_translate - look up va. On success sets *pa (the physical address va
+ * maps to, offset included), and if non-NULL *page_size and *flags (MAP_*
+ * decoded from the leaf). Returns E_OK or E_NOENT.
+ */
+int pt_translate(const struct pt_space *as, vaddr_t va, paddr_t *pa,
+		 uint64_t *page_size, uint32_t *flags);
+
+/*
+ * pt_walk - record the entries the CPU would read to translate va, stopping
+ * at the first non-present entry or at the leaf. Never fails.
+ */
+void pt_walk(const struct pt_space *as, vaddr_t va, struct pt_walk *w);
+
+/* pt_pte_bits - the one place MAP_* flags become PTE bits for a leaf at
+ * the given level (1, 2 or 3). */
+uint64_t pt_pte_bits(uint32_t flags, unsigned level);
+
+/* pt_flags_of - decode a leaf PTE at a level back into MAP_* flags. */
+uint32_t pt_flags_of(uint64_t pte, unsigned level);
+
+/* True if va is canonical for 48-bit virtual addresses. */
+bool va_is_canonical(vaddr_t va);
+
+#endif
