@@ -14,6 +14,7 @@
 # (freestanding, -mcmodel=kernel), for the loader (gnu-efi, PIC) and for the
 # host (unit tests and tools).
 
+.DEFAULT_GOAL := all
 BUILD   := build
 ESP     := esp
 CC      ?= cc
@@ -69,7 +70,7 @@ $(BUILD)/kernel/kernel.elf: $(KOBJS) kernel/kernel.ld
 ECFLAGS := -std=gnu11 -O2 -g $(WARN) -Wno-missing-prototypes -Wno-strict-prototypes \
 	-ffreestanding -fpic -fshort-wchar -mno-red-zone -fno-stack-protector \
 	-fno-strict-aliasing -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DCARTO_EFI \
-	-I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -Iinclude -Iefi/common
+	-iquote include -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -Iinclude -Iefi/common
 ELDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI_LDS) -L$(GNUEFI_LIB)
 
 $(BUILD)/efi/%.c.o: %.c
@@ -141,11 +142,11 @@ deps:
 
 host-tests-build: $(HOST_TESTS)
 
-host-test: deps-check $(HOST_TESTS) $(HOST_TOOLS)
-	@tests/run-host-tests.sh $(HOST_TESTS)
+host-test: all $(HOST_TESTS)
+	@tests/run-suite.sh host $(HOST_TESTS) $(wildcard tests/host/test_*.sh)
 
 boot-test: all
-	@python3 tests/boot/run.py
+	@tests/run-suite.sh boot $(wildcard tests/boot/test_*.sh)
 
 test: all $(HOST_TESTS)
 	@tests/run-all.sh $(HOST_TESTS)
@@ -158,6 +159,12 @@ run: all
 
 debug: all
 	scripts/qemu.sh --debug $(QEMU_ARGS)
+
+# Boot the memory-map dump tool in QEMU/OVMF and print the dump it wrote,
+# e.g. make memmap MEMMAP_ARGS="--mem 4G" (options: scripts/memmap-run.sh -h).
+.PHONY: memmap
+memmap: $(ESP)/EFI/carto/memmap.efi
+	scripts/memmap-run.sh $(MEMMAP_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ESP)/EFI

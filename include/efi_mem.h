@@ -29,7 +29,9 @@ enum efi_mem_type {
 	/* 0x70000000..0x7fffffff OEM, 0x80000000..0xffffffff OS loader. */
 };
 
-/* EFI_MEMORY_DESCRIPTOR attribute bits. */
+/* EFI_MEMORY_DESCRIPTOR attribute bits. gnu-efi's efidef.h defines some of
+ * them too; in EFI code include <efi.h> first and these are skipped. */
+#ifndef EFI_MEMORY_UC
 #define EFI_MEMORY_UC            0x0000000000000001ull
 #define EFI_MEMORY_WC            0x0000000000000002ull
 #define EFI_MEMORY_WT            0x0000000000000004ull
@@ -38,17 +40,20 @@ enum efi_mem_type {
 #define EFI_MEMORY_WP            0x0000000000001000ull
 #define EFI_MEMORY_RP            0x0000000000002000ull
 #define EFI_MEMORY_XP            0x0000000000004000ull
+#define EFI_MEMORY_RUNTIME       0x8000000000000000ull
+#endif
 #define EFI_MEMORY_NV            0x0000000000008000ull
 #define EFI_MEMORY_MORE_RELIABLE 0x0000000000010000ull
 #define EFI_MEMORY_RO            0x0000000000020000ull
 #define EFI_MEMORY_SP            0x0000000000040000ull
 #define EFI_MEMORY_CPU_CRYPTO    0x0000000000080000ull
 #define EFI_MEMORY_ISA_VALID     0x4000000000000000ull
-#define EFI_MEMORY_RUNTIME       0x8000000000000000ull
 #define EFI_MEMORY_KNOWN_BITS    0xc0000000000ff01full
 
+#ifndef EFI_PAGE_SIZE
 #define EFI_PAGE_SHIFT 12
 #define EFI_PAGE_SIZE  4096ull
+#endif
 
 /*
  * The firmware's descriptor layout. The firmware's descriptor *size* may be

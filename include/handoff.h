@@ -71,7 +71,8 @@ struct handoff_reservation {
 
 #define HANDOFF_MAX_SEGMENTS     8
 #define HANDOFF_MAX_RESERVATIONS 32
-#define HANDOFF_MAX_POOL_CHUNKS  8
+#define HANDOFF_MAX_POOL_CHUNKS  256   /* 512 MiB of page tables */
+#define HANDOFF_MAX_WARNINGS     16
 #define HANDOFF_CMDLINE_MAX      512
 #define HANDOFF_VENDOR_MAX       64
 
@@ -94,6 +95,11 @@ struct handoff {
 	uint32_t efi_desc_size;                /* the firmware's descriptor size */
 	uint32_t efi_desc_version;
 	uint32_t exit_bs_tries;                /* 1, or 2 if the map key was stale */
+	/* The firmware's own map as returned at ExitBootServices, untouched. */
+	paddr_t fw_map_pa;
+	uint64_t fw_map_size;                  /* bytes (count = size / efi_desc_size) */
+	/* The first problems memmap_from_efi reported on that map. */
+	struct memmap_warning warnings[HANDOFF_MAX_WARNINGS];
 
 	struct handoff_fb fb;
 	paddr_t rsdp;                          /* 0 if none */

@@ -14,6 +14,15 @@
  *
  * Callers describe mappings with abstract MAP_* flags; pt_pte_bits() is the
  * one place that turns them into PTE and PAT bits.
+ *
+ * Intermediate (table-pointing) entries are P|W, plus U for tables under the
+ * lower half, and never NX or G: the leaf alone decides what an access may
+ * do. Kernel-half tables never carry U, so no leaf under them is reachable
+ * from user mode whatever its own U bit says.
+ *
+ * Ranges are half-open [va, va+size); a range may end at the very top of the
+ * address space (va + size == 2^64) but may not wrap or cross the
+ * non-canonical hole.
  */
 #ifndef CARTO_PT_H
 #define CARTO_PT_H
@@ -25,6 +34,11 @@
 #define PT_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * ((level) - 1))
 #define PT_LEVEL_SIZE(level)  (1ull << PT_LEVEL_SHIFT(level))
 #define PX(level, va)         (((uint64_t)(va) >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1))
+
+/* The levels that can hold a leaf, by the page size they map. */
+#define PT_LEVEL_4K 1
+#define PT_LEVEL_2M 2
+#define PT_LEVEL_1G 3
 
 /* Hardware PTE bits (Intel SDM vol. 3, 4.5). */
 #define PTE_P     (1ull << 0)
@@ -74,7 +88,7 @@ enum cache_type {
 struct pt_space;
 
 /* Where page-table frames come from. Frames must be reachable through the
- * window and are returned zeroed by alloc(). */
+ * window and are returned zeroed and PAGE_SIZE aligned by alloc(). */
 struct pt_frame_source {
 	paddr_t (*alloc)(struct pt_frame_source *src);   /* PT_NO_FRAME if none */
 	void (*free)(struct pt_frame_source *src, paddr_t pa);
@@ -102,7 +116,9 @@ struct pt_walk {
 
 /*
  * pt_init - make an empty address space: allocate and zero the root table.
- * Returns E_OK or E_NOMEM.
+ * Sets levels = PT_LEVELS, invalidate = NULL (set it afterwards), tables = 1.
+ * Returns E_OK, E_NOMEM (root not allocated, as->tables == 0) or E_INVAL
+ * (src NULL).
  */
 int pt_init(struct pt_space *as, struct pt_frame_source *src, uint64_t window,
 	    bool has_1g);
@@ -115,6 +131,10 @@ int pt_init(struct pt_space *as, struct pt_frame_source *src, uint64_t window,
  * first, and if any page of it is already mapped nothing is changed and
  * E_EXIST is returned. On E_NOMEM the pages mapped so far stay mapped (the
  * caller unmaps them). Returns E_OK, E_INVAL, E_EXIST or E_NOMEM.
+ * E_INVAL: size 0; va, pa or size not 4 KiB aligned; va or va+size-1 not
+ * canonical, or the range wraps or crosses the hole; pa+size > 2^52; a
+ * flag bit MAP_* does not define or a cache type >= CACHE_TYPE_COUNT.
+ * Calls as->invalidate for the part mapped, if any.
  */
 int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
 	   uint32_t flags);
@@ -122,25 +142,76 @@ int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
 /*
  * pt_translate - look up va. On success sets *pa (the physical address va
  * maps to, offset included), and if non-NULL *page_size and *flags (MAP_*
- * decoded from the leaf). Returns E_OK or E_NOENT.
+ * decoded from the leaf). Returns E_OK or E_NOENT (also for a
+ * non-canonical va, which nothing maps).
  */
 int pt_translate(const struct pt_space *as, vaddr_t va, paddr_t *pa,
 		 uint64_t *page_size, uint32_t *flags);
 
 /*
  * pt_walk - record the entries the CPU would read to translate va, stopping
- * at the first non-present entry or at the leaf. Never fails.
+ * at the first non-present entry or at the leaf. Never fails; a
+ * non-canonical va yields depth 0.
  */
 void pt_walk(const struct pt_space *as, vaddr_t va, struct pt_walk *w);
 
-/* pt_pte_bits - the one place MAP_* flags become PTE bits for a leaf at
- * the given level (1, 2 or 3). */
+/*
+ * pt_pte_bits - the one place MAP_* flags become PTE bits for a leaf at
+ * the given level (1, 2 or 3): P; W if MAP_WRITE; NX unless MAP_EXEC; U if
+ * MAP_USER; G if MAP_GLOBAL; PS at levels 2 and 3; and PAT:PCD:PWT set to
+ * the PAT_MSR_VALUE entry of the cache type (PAT is bit 7 at level 1, bit
+ * 12 above). MAP_NOHUGE has no bit. No address bits.
+ */
 uint64_t pt_pte_bits(uint32_t flags, unsigned level);
 
-/* pt_flags_of - decode a leaf PTE at a level back into MAP_* flags. */
+/* pt_flags_of - decode a leaf PTE at a level back into MAP_* flags
+ * (pt_flags_of(pt_pte_bits(f, l), l) == f without MAP_NOHUGE). A PAT entry
+ * Carto never selects (WP) decodes as CACHE_UC. */
 uint32_t pt_flags_of(uint64_t pte, unsigned level);
 
 /* True if va is canonical for 48-bit virtual addresses. */
 bool va_is_canonical(vaddr_t va);
+
+/*
+ * pt_unmap - remove every mapping in [va, va+size). Unmapping a hole is not
+ * an error: pages of the range that were not mapped are skipped and E_OK is
+ * still returned. A large leaf that the range covers only in part is split
+ * first (pt_split, down to the level the range's edges need), so the pages
+ * outside the range keep their addresses and attributes exactly.
+ * Page-table frames left empty are given back through as->src->free and
+ * their parent entry cleared - except the root, and the tables the root's
+ * kernel-half entries point to: those entries will be shared by every
+ * future address space, so once made they stay.
+ * The splits are done before anything is removed, so on E_NOMEM (no frame
+ * for a split) no page is unmapped (some leaves may be split: same
+ * translations). va and size must be 4 KiB aligned, the range non-empty and
+ * canonical (as for pt_map). Calls as->invalidate over the changed span
+ * (tables are freed before it is called: fine while one CPU uses as).
+ * Returns E_OK, E_INVAL or E_NOMEM.
+ */
+int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size);
+
+/*
+ * pt_protect - give every page of [va, va+size), which must all be mapped,
+ * the permissions and cache type of @flags (MAP_WRITE, MAP_EXEC, MAP_USER,
+ * MAP_GLOBAL, MAP_CACHE), keeping their physical addresses (and the A/D
+ * bits). Large leaves straddling the range's edges are split first. If any
+ * page is unmapped, returns E_NOENT and changes nothing; on E_NOMEM (no
+ * frame for a split) no permission has changed. Calls as->invalidate over
+ * the changed span. Returns E_OK, E_INVAL (bad range as for pt_map, unknown
+ * flag, MAP_NOHUGE, bad cache type), E_NOENT or E_NOMEM.
+ */
+int pt_protect(struct pt_space *as, vaddr_t va, uint64_t size, uint32_t flags);
+
+/*
+ * pt_split - replace the leaf at @level (2 or 3) covering va by a table of
+ * PT_ENTRIES leaves one level down mapping the same memory with exactly the
+ * same attributes (the PAT bit moves from bit 12 to bit 7 when the new
+ * leaves are 4 KiB; A/D and every other attribute bit are kept).
+ * Translations do not change; as->invalidate is called over the old leaf.
+ * Returns E_OK, E_INVAL (level not 2 or 3, va not canonical), E_NOENT (no
+ * leaf of that level covers va) or E_NOMEM.
+ */
+int pt_split(struct pt_space *as, vaddr_t va, unsigned level);
 
 #endif

@@ -1,32 +1,19 @@
 /*
- * lib.c - freestanding memset/memcpy/memmove/memcmp/strlen for the EFI
- * applications (gnu-efi does not provide them; the compiler may emit calls).
+ * lib.c - freestanding memmove/memcmp/strlen for the EFI applications.
+ * gnu-efi's libefi already provides memset and memcpy (used by the
+ * compiler's implicit calls); these are the rest of include/lib.h.
  */
 #include "lib.h"
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-	while (n--)
-		*d++ = (unsigned char)c;
-	return dst;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
 
 void *memmove(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
-	if (d < s)
-		return memcpy(dst, src, n);
+	if (d < s) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+		return dst;
+	}
 	while (n--)
 		d[n] = s[n];
 	return dst;

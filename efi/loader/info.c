@@ -1,0 +1,168 @@
+/*
+ * info.c - collect what the kernel needs from the firmware before exit:
+ * the framebuffer, the ACPI RSDP, the firmware's identity, the command line.
+ */
+#include "loader.h"
+
+void collect_framebuffer(struct handoff *h)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+	EFI_STATUS st;
+
+	fw_guard("GOP query after ExitBootServices");
+	st = BS->LocateProtocol(&GraphicsOutputProtocol, NULL, (void **)&gop);
+	if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info) {
+		h->fb.format = FB_NONE;
+		return;
+	}
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
+	h->fb.base = gop->Mode->FrameBufferBase;
+	h->fb.size = gop->Mode->FrameBufferSize;
+	h->fb.width = info->HorizontalResolution;
+	h->fb.height = info->VerticalResolution;
+	h->fb.stride = info->PixelsPerScanLine;
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor: h->fb.format = FB_RGBX; break;
+	case PixelBlueGreenRedReserved8BitPerColor: h->fb.format = FB_BGRX; break;
+	case PixelBitMask:
+		h->fb.format = FB_BITMASK;
+		h->fb.mask_r = info->PixelInformation.RedMask;
+		h->fb.mask_g = info->PixelInformation.GreenMask;
+		h->fb.mask_b = info->PixelInformation.BlueMask;
+		h->fb.mask_x = info->PixelInformation.ReservedMask;
+		break;
+	default: h->fb.format = FB_BLT_ONLY; break;
+	}
+	/* Firmware is bad input: a framebuffer smaller than its own geometry
+	 * would let the console write past the end of the device. */
+	if (h->fb.format != FB_BLT_ONLY &&
+	    (h->fb.stride < h->fb.width ||
+	     (uint64_t)h->fb.stride * h->fb.height * 4 > h->fb.size || h->fb.base == 0)) {
+		Print(L"carto: ignoring inconsistent GOP framebuffer (%ux%u stride %u, %lu bytes)\r\n",
+		      h->fb.width, h->fb.height, h->fb.stride, h->fb.size);
+		h->fb.format = FB_NONE;
+	}
+}
+
+static bool rsdp_valid(const uint8_t *p, uint32_t *revision)
+{
+	static const char sig[8] = "RSD PTR ";
+	uint8_t sum = 0;
+
+	if (!p || memcmp(p, sig, 8) != 0)
+		return false;
+	for (int i = 0; i < 20; i++)   /* the ACPI 1.0 part */
+		sum += p[i];
+	if (sum != 0)
+		return false;
+	*revision = p[15] >= 2 ? 2 : 1;
+	return true;
+}
+
+void collect_acpi(struct handoff *h)
+{
+	EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	const EFI_GUID *want[2] = { &acpi20, &acpi10 };
+
+	for (int w = 0; w < 2 && !h->rsdp; w++) {
+		for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+			EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+			uint32_t rev;
+			if (CompareGuid(&t->VendorGuid, (EFI_GUID *)want[w]) != 0)
+				continue;
+			if (rsdp_valid(t->VendorTable, &rev)) {
+				h->rsdp = (paddr_t)t->VendorTable;
+				h->rsdp_revision = rev;
+				break;
+			}
+			Print(L"carto: ignoring ACPI table entry with a bad RSDP at %lx\r\n",
+			      (uint64_t)t->VendorTable);
+		}
+	}
+}
+
+void collect_firmware_id(struct handoff *h)
+{
+	const CHAR16 *v = ST->FirmwareVendor;
+	size_t i = 0;
+
+	for (; v && v[i] && i < HANDOFF_VENDOR_MAX - 1; i++)
+		h->fw_vendor[i] = (v[i] >= 0x20 && v[i] < 0x7f) ? (char)v[i] : '?';
+	h->fw_vendor[i] = 0;
+	h->fw_revision = ST->FirmwareRevision;
+	h->uefi_revision = ST->Hdr.Revision;
+}
+
+/*
+ * Load options are a command line only if they are printable UCS-2 text:
+ * firmware boot managers often pass binary data there (EDK II tags its
+ * auto-created boot options with a GUID). From the UEFI Shell the first
+ * word is the program's own name, which is dropped.
+ */
+static bool cmdline_from_options(struct handoff *h, const CHAR16 *opt, UINTN bytes)
+{
+	UINTN n = bytes / sizeof(CHAR16), i = 0, o = 0;
+
+	if (!opt || bytes == 0 || bytes % 2)
+		return false;
+	while (n && opt[n - 1] == 0)
+		n--;
+	for (UINTN k = 0; k < n; k++)
+		if (opt[k] < 0x20 || opt[k] > 0x7e)
+			return false;
+	/* Skip a first word ending in ".efi" (the shell passes argv[0]). */
+	UINTN end = 0;
+	while (end < n && opt[end] != ' ')
+		end++;
+	if (end >= 4 && (opt[end - 1] | 0x20) == 'i' && (opt[end - 2] | 0x20) == 'f' &&
+	    (opt[end - 3] | 0x20) == 'e' && opt[end - 4] == '.')
+		i = end;
+	while (i < n && opt[i] == ' ')
+		i++;
+	for (; i < n && o < HANDOFF_CMDLINE_MAX - 1; i++)
+		h->cmdline[o++] = (char)opt[i];
+	h->cmdline[o] = 0;
+	return true;
+}
+
+static void cmdline_from_file(struct handoff *h, EFI_LOADED_IMAGE *li)
+{
+	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle), f;
+	UINTN len = HANDOFF_CMDLINE_MAX - 1;
+
+	if (!root)
+		return;
+	if (root->Open(root, &f, L"\\EFI\\carto\\cmdline.txt", EFI_FILE_MODE_READ, 0) != EFI_SUCCESS) {
+		root->Close(root);
+		return;
+	}
+	if (f->Read(f, &len, h->cmdline) != EFI_SUCCESS)
+		len = 0;
+	f->Close(f);
+	root->Close(root);
+	/* One line of printable text: stop at the first newline, drop the rest. */
+	UINTN o = 0;
+	for (UINTN i = 0; i < len && h->cmdline[i] != '\n' && h->cmdline[i] != '\r'; i++)
+		if (h->cmdline[i] >= 0x20 && h->cmdline[i] < 0x7f)
+			h->cmdline[o++] = h->cmdline[i];
+	while (o && h->cmdline[o - 1] == ' ')
+		o--;
+	h->cmdline[o] = 0;
+	h->cmdline_source = 2;
+}
+
+void collect_cmdline(struct handoff *h)
+{
+	EFI_LOADED_IMAGE *li = NULL;
+
+	fw_guard("command line read after ExitBootServices");
+	if (BS->HandleProtocol(loader_image, &LoadedImageProtocol, (void **)&li) != EFI_SUCCESS || !li)
+		return;
+	h->loader_image_base = (paddr_t)li->ImageBase;
+	if (cmdline_from_options(h, li->LoadOptions, li->LoadOptionsSize) && h->cmdline[0]) {
+		h->cmdline_source = 1;
+		return;
+	}
+	h->cmdline[0] = 0;
+	cmdline_from_file(h, li);
+}

@@ -1,0 +1,89 @@
+/*
+ * loader.h - internal interfaces of the Carto UEFI loader (efi/loader/).
+ *
+ * The loader runs in two phases:
+ *   1. boot services alive: every firmware call goes through the wrappers
+ *      in firmware.c, which refuse to run once phase 2 has begun;
+ *   2. after ExitBootServices: no firmware call, no allocation; only code
+ *      that works on memory allocated in phase 1. Errors in phase 2 go to
+ *      late_panic(), which writes to the serial port and halts.
+ */
+#ifndef CARTO_LOADER_H
+#define CARTO_LOADER_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "handoff.h"
+#include "lib.h"
+#include "pt.h"
+#include "types.h"
+
+/* ---- firmware.c: guarded firmware access --------------------------------- */
+extern EFI_HANDLE loader_image;
+extern bool boot_services_exited;
+
+/* Allocate @pages zeroed 4 KiB pages of EfiLoaderData below @max_addr
+ * (or anywhere if 0); returns the physical address or panics with @what. */
+paddr_t fw_alloc_pages(uint64_t pages, paddr_t max_addr, const char *what);
+/* Allocate @bytes (page multiple not needed) aligned to @align (a power of
+ * two, at least 4 KiB) below @max_addr; panics with @what on failure.
+ * The memory is NOT zeroed (callers zero what they use). */
+paddr_t fw_alloc_aligned(uint64_t bytes, uint64_t align, paddr_t max_addr,
+			 const char *what);
+void fw_free_pages(paddr_t pa, uint64_t pages);
+/* Stop with a message the user can read; returns to the firmware with
+ * @status after a key press (or a timeout) while boot services are alive. */
+void __attribute__((noreturn)) fail(EFI_STATUS status, const char *fmt, ...);
+/* Phase-2 panic: serial only, then halt. */
+void __attribute__((noreturn)) late_panic(const char *msg);
+/* Guard used at the top of every firmware wrapper. */
+void fw_guard(const char *who);
+
+/* ---- info.c: what the kernel needs to know ----------------------------------- */
+void collect_framebuffer(struct handoff *h);
+void collect_acpi(struct handoff *h);
+void collect_firmware_id(struct handoff *h);
+void collect_cmdline(struct handoff *h);
+
+/* ---- elf.c: the embedded kernel ---------------------------------------------------- */
+/* Validate the embedded kernel ELF, load its PT_LOAD segments into freshly
+ * allocated frames and record them in @h. Fails loudly on a bad image. */
+void load_kernel(struct handoff *h);
+
+/* ---- pool.c: page-table frames ----------------------------------------------------- */
+/* The frame source for building page tables: 2 MiB chunks below
+ * PT_WINDOW_MAX_PHYS, recorded in h->pool. */
+struct pt_frame_source *pool_init(struct handoff *h);
+
+/* ---- paging.c: the new address space ------------------------------------------------- */
+void build_page_tables(struct handoff *h, const struct memmap *map,
+		       paddr_t stacks_pa, paddr_t trampoline_pa);
+
+/* ---- memmap read / exit ---------------------------------------------------------- */
+struct fw_map {
+	void *buf;             /* descriptors, phys == virt under the firmware */
+	UINTN capacity;        /* bytes allocated */
+	UINTN size;            /* bytes in use */
+	UINTN key;
+	UINTN desc_size;
+	UINT32 desc_version;
+};
+/* Read the firmware map into @m, (re)allocating with spare room as needed.
+ * Only before ExitBootServices. */
+void fw_map_read(struct fw_map *m);
+/* Exit boot services with the one retry the spec allows, reusing @m's
+ * buffer. On return boot services are gone. */
+void exit_boot_services(struct fw_map *m, struct handoff *h);
+
+/* Add a reservation record; panics if the table is full. */
+void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * paging.c - build the kernel's address space while the firmware still runs.
+ *
+ * What gets mapped (see include/memlayout.h):
+ *   - the direct map of RAM (dmap_build);
+ *   - each kernel segment at its link address with its ELF permissions;
+ *   - the kernel and IST stacks, each above an unmapped guard page;
+ *   - the page-table window: every pool chunk at PT_WINDOW_BASE + pa;
+ *   - the trampoline page, identity-mapped and executable: the only
+ *     lower-half mapping, removed by the kernel once it runs.
+ * Under the firmware a page-table frame at pa is reached at pa, so the
+ * window offset of this pt_space is 0.
+ */
+#include "loader.h"
+#include "dmap.h"
+
+static void map_or_fail(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
+			uint32_t flags, const char *what)
+{
+	int st = pt_map(as, va, pa, size, flags);
+	if (st != E_OK)
+		fail(EFI_SUCCESS, "cannot map %a at %lx: %a", what, va, status_name(st));
+}
+
+/* Map every pool chunk into the window. Mapping a chunk may need a new
+ * table, which may need a new chunk: loop until every chunk is mapped. */
+static void map_window(struct pt_space *as, struct handoff *h)
+{
+	for (uint32_t done = 0; done < h->pool_count; done++) {
+		paddr_t pa = h->pool[done].start;
+		map_or_fail(as, PT_WINDOW_BASE + pa, pa, PT_POOL_CHUNK,
+			    MAP_WRITE | MAP_GLOBAL, "the page-table window");
+	}
+}
+
+void build_page_tables(struct handoff *h, const struct memmap *map,
+		       paddr_t stacks_pa, paddr_t trampoline_pa)
+{
+	struct pt_space as;
+	struct dmap_stats st;
+	int err;
+
+	if (pt_init(&as, pool_init(h), 0, h->has_1g) != E_OK)
+		fail(EFI_SUCCESS, "cannot allocate the top-level page table");
+	err = dmap_build(&as, map, &st);
+	if (err != E_OK)
+		fail(EFI_SUCCESS, "cannot build the direct map: %a", status_name(err));
+	h->dmap_pages_4k = st.pages_4k;
+	h->dmap_pages_2m = st.pages_2m;
+	h->dmap_pages_1g = st.pages_1g;
+
+	for (uint32_t i = 0; i < h->segment_count; i++) {
+		const struct handoff_segment *s = &h->segments[i];
+		map_or_fail(&as, s->va, s->pa, s->size, s->flags, "a kernel segment");
+	}
+	for (unsigned i = 0; i < KSTACK_COUNT; i++)
+		map_or_fail(&as, KSTACK_BOTTOM(i), stacks_pa + i * KSTACK_SIZE, KSTACK_SIZE,
+			    MAP_WRITE | MAP_GLOBAL, "a kernel stack");
+	map_or_fail(&as, trampoline_pa, trampoline_pa, PAGE_SIZE, MAP_EXEC, "the trampoline");
+	map_window(&as, h);
+
+	h->pml4 = as.root;
+	h->pt_tables = as.tables;
+	h->trampoline_va = trampoline_pa;
+}

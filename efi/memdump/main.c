@@ -1,0 +1,261 @@
+/*
+ * main.c - Carto's memory-map dump tool: print the firmware memory map
+ * (and the Memory Attributes Table) as a table, write the same report to
+ * \carto-memmap[-N].txt on the volume it was started from, and say where.
+ *
+ * It runs from the UEFI Shell ("memmap.efi nopause"), as a boot entry, or
+ * as \EFI\BOOT\BOOTX64.EFI on a stick. Options: see memdump.h.
+ */
+#include "efiutil.h"
+#include "memdump.h"
+#include "report.h"
+#include "textbuf.h"
+
+/* EFI_MEMORY_ATTRIBUTES_TABLE_GUID (UEFI 2.10, section 4.6.4). */
+#define MEMORY_ATTRIBUTES_TABLE_GUID \
+	{ 0xdcfa911d, 0x26eb, 0x469f, \
+	  { 0xa2, 0x20, 0x38, 0xb7, 0xdc, 0x46, 0x12, 0x20 } }
+
+/* The table's header; descriptors follow, DescriptorSize bytes apart. */
+struct efi_mat_header {
+	UINT32 Version;
+	UINT32 NumberOfEntries;
+	UINT32 DescriptorSize;
+	UINT32 Flags;             /* "Reserved" in version 1 */
+};
+
+#define MSG_BYTES 256
+#define VENDOR_CHARS 128
+/* Characters of load options looked at. */
+#define LOAD_OPTION_CHARS 512
+/* Characters of an unknown option word quoted back. */
+#define OPTION_WORD_CHARS 32
+
+/* ---- options ------------------------------------------------------------------ */
+
+static bool word_is(const char *w, size_t n, const char *name)
+{
+	size_t i = 0;
+
+	for (; i < n && name[i]; i++)
+		if ((w[i] | 0x20) != name[i])   /* ASCII letters, any case */
+			return false;
+	return i == n && !name[i];
+}
+
+/* Apply one option word; returns false if it is not an option. */
+static bool apply_word(struct options *o, const char *w, size_t n)
+{
+	while (n > 0 && (*w == '-' || *w == '/')) {
+		w++;
+		n--;
+	}
+	if (word_is(w, n, "nopause"))
+		o->nopause = true;
+	else if (word_is(w, n, "shutdown"))
+		o->shutdown = true;
+	else if (word_is(w, n, "batch"))
+		o->nopause = o->shutdown = true;
+	else
+		return false;
+	return true;
+}
+
+static void report_unknown(struct textbuf *tb, const char *source,
+			   const char *w, size_t n)
+{
+	char word[OPTION_WORD_CHARS];
+	size_t i = 0;
+
+	for (; i < n && i + 1 < sizeof(word); i++)
+		word[i] = w[i];
+	word[i] = '\0';
+	tb_printf(tb, "memmap: %s: unknown option '%s%s' ignored (options: "
+		  "nopause, shutdown, batch)\n", source, word,
+		  i < n ? "..." : "");
+}
+
+/*
+ * Apply every option word in @text. Unknown words are reported in @tb,
+ * except the first word of a command line (@skip_first), which is the
+ * program's own name when started from the shell.
+ */
+static void parse_options(struct options *o, const char *text,
+			  bool skip_first, const char *source,
+			  struct textbuf *tb)
+{
+	bool first = true;
+
+	for (const char *p = text; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			p++;
+		if (p == w)
+			break;
+		if (!apply_word(o, w, (size_t)(p - w)) && !(first && skip_first))
+			report_unknown(tb, source, w, (size_t)(p - w));
+		first = false;
+	}
+}
+
+/* The load options as ASCII text (empty if there are none). */
+static void load_options_text(EFI_BOOT_SERVICES *bs, EFI_HANDLE image,
+			      char *buf, size_t cap)
+{
+	static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
+	EFI_LOADED_IMAGE *li;
+	size_t i = 0;
+
+	buf[0] = '\0';
+	if (EFI_ERROR(bs->HandleProtocol(image, &loaded_image_guid,
+					 (void **)&li)) ||
+	    !li->LoadOptions)
+		return;
+	const CHAR16 *w = li->LoadOptions;
+	size_t chars = li->LoadOptionsSize / sizeof(CHAR16);
+	for (; i < chars && i + 1 < cap && w[i]; i++)
+		buf[i] = (w[i] >= 0x20 && w[i] < 0x7f) ? (char)w[i] : ' ';
+	buf[i] = '\0';
+}
+
+/* ---- the report ---------------------------------------------------------------------- */
+
+static const struct mat_view *find_mat(EFI_SYSTEM_TABLE *st,
+				       struct mat_view *view)
+{
+	static EFI_GUID guid = MEMORY_ATTRIBUTES_TABLE_GUID;
+	const struct efi_mat_header *h = efiu_config_table(st, &guid);
+
+	if (!h)
+		return NULL;
+	view->version = h->Version;
+	view->count = h->NumberOfEntries;
+	view->desc_size = h->DescriptorSize;
+	view->flags = h->Flags;
+	view->entries = h + 1;
+	return view;
+}
+
+/*
+ * Build the report for the map in @map into pool memory. Returns NULL (and
+ * a reason in @msg) if the buffer cannot be allocated.
+ */
+static struct textbuf *build_report(EFI_SYSTEM_TABLE *st,
+				    const struct efiu_map *map,
+				    struct textbuf *tb, char *msg)
+{
+	char vendor[VENDOR_CHARS];
+	struct mat_view mat_view;
+	void *storage;
+
+	efiu_ucs2_to_ascii(st->FirmwareVendor, vendor, sizeof(vendor));
+	struct dump_input in = {
+		.fw_vendor = vendor[0] ? vendor : "(none)",
+		.fw_revision = st->FirmwareRevision,
+		.uefi_revision = st->Hdr.Revision,
+		.map = map->buf,
+		.map_size = map->size,
+		.desc_size = map->desc_size,
+		.desc_version = map->desc_version,
+		.mat = find_mat(st, &mat_view),
+	};
+	size_t bytes = report_size_bound(&in);
+	EFI_STATUS s = st->BootServices->AllocatePool(EfiLoaderData, bytes,
+						      &storage);
+	if (EFI_ERROR(s)) {
+		fmt_buf(msg, MSG_BYTES, "memmap: cannot allocate %zu bytes for "
+			"the report (%s)\n", bytes, efiu_status_text(s));
+		return NULL;
+	}
+	tb_init(tb, storage, bytes);
+	report_build(tb, &in);
+	return tb;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+/* Read options from the load options and the option file on @root. */
+static void read_options(EFI_BOOT_SERVICES *bs, EFI_HANDLE image,
+			 EFI_FILE_HANDLE root, struct options *o,
+			 struct textbuf *notes)
+{
+	char text[LOAD_OPTION_CHARS];
+
+	load_options_text(bs, image, text, sizeof(text));
+	parse_options(o, text, true, "load options", notes);
+	if (root && volume_read_small(root, MEMDUMP_OPTION_FILE, text,
+				      MEMDUMP_OPTION_FILE_MAX < sizeof(text)
+					      ? MEMDUMP_OPTION_FILE_MAX
+					      : sizeof(text)))
+		parse_options(o, text, false, "\\carto-memmap.opt", notes);
+}
+
+/*
+ * Save the report on @root; writes the line to show afterwards into @line
+ * (@cap bytes): where the report went, or why it could not be saved.
+ */
+static void save_report(EFI_FILE_HANDLE root, const char *root_why,
+			const struct textbuf *report, char *line, size_t cap)
+{
+	char msg[MSG_BYTES];
+
+	if (!root)
+		fmt_buf(line, cap, "memmap: report not saved: %s\n", root_why);
+	else if (volume_save_dump(root, report->data, report->len, msg,
+				  sizeof(msg)))
+		fmt_buf(line, cap, "memmap: report %s on the volume this tool "
+			"was started from\n", msg);
+	else
+		fmt_buf(line, cap, "memmap: report not saved: %s\n", msg);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	EFI_BOOT_SERVICES *bs = st->BootServices;
+	struct options opt = { 0 };
+	struct efiu_map map = { 0 };
+	struct textbuf notes, report;
+	char notes_buf[MSG_BYTES * 4], root_why[MSG_BYTES], msg[MSG_BYTES * 2];
+	struct pager pg;
+
+	bs->SetWatchdogTimer(0, 0, 0, NULL);   /* reading takes its time */
+	tb_init(&notes, notes_buf, sizeof(notes_buf));
+	EFI_FILE_HANDLE root = volume_open(bs, image, root_why,
+					   sizeof(root_why));
+	read_options(bs, image, root, &opt, &notes);
+	pager_init(&pg, st, !opt.nopause);
+	pager_write(&pg, notes.data, notes.len);
+
+	EFI_STATUS s = efiu_map_get(bs, &map);
+	if (EFI_ERROR(s)) {
+		fmt_buf(msg, sizeof(msg), "memmap: GetMemoryMap failed: %s\n",
+			efiu_status_text(s));
+		pager_puts(&pg, msg);
+	} else if (!build_report(st, &map, &report, msg)) {
+		pager_puts(&pg, msg);
+	} else {
+		/* Save before showing: the user may never page to the end. */
+		if (report.truncated)
+			fmt_buf(msg, sizeof(msg), "memmap: report not saved: "
+				"it did not fit its buffer (a bug; please "
+				"report it)\n");
+		else
+			save_report(root, root_why, &report, msg, sizeof(msg));
+		pager_write(&pg, report.data, report.len);
+		pager_puts(&pg, msg);
+		bs->FreePool(report.data);
+	}
+	efiu_map_free(bs, &map);
+	if (root)
+		root->Close(root);
+
+	if (opt.shutdown) {
+		pager_puts(&pg, "memmap: powering off\n");
+		st->RuntimeServices->ResetSystem(EfiResetShutdown, EFI_SUCCESS,
+						 0, NULL);
+	}
+	pager_wait_key(&pg, "memmap: press any key to return to the firmware");
+	return s;
+}

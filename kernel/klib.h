@@ -1,0 +1,75 @@
+/*
+ * klib.h - the kernel's small string and formatting library.
+ *
+ * memset/memcpy/memmove/memcmp/strlen are declared in include/lib.h (mm/
+ * code uses them too); this header adds what only the kernel needs:
+ * string comparison, command-line option lookup and snprintf-style
+ * formatting into a buffer.
+ *
+ * The kernel command line is a NUL-terminated string of words separated by
+ * spaces or tabs. A word is either a flag ("selftest") or key=value
+ * ("crash=pf"). Values cannot contain blanks and there is no quoting.
+ */
+#ifndef CARTO_KLIB_H
+#define CARTO_KLIB_H
+
+#include <stdarg.h>
+
+#include "lib.h"
+#include "types.h"
+
+/* strcmp/strncmp - compare as unsigned chars; <0, 0, >0 as in C. */
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/*
+ * cmdline_has - true if @cmdline contains @word as a whole word, either
+ * alone ("selftest") or as the key of a key=value word ("crash" matches
+ * "crash=pf"). "selftests" does not match "selftest". NULL @cmdline or an
+ * empty @word never match.
+ */
+bool cmdline_has(const char *cmdline, const char *word);
+
+/*
+ * cmdline_value - the value of the first key=value word whose key is @key.
+ * Returns a pointer into @cmdline at the first character of the value; the
+ * value ends at the next blank or NUL (see cmdline_word_len). Returns NULL
+ * if no word has that key; a word "key=" gives an empty value (a pointer
+ * to the blank or NUL after '='). A bare "key" without '=' has no value.
+ */
+const char *cmdline_value(const char *cmdline, const char *key);
+
+/* cmdline_word_len - length of the word starting at @s: characters up to
+ * the first blank (space, tab, newline) or NUL. */
+size_t cmdline_word_len(const char *s);
+
+/* cmdline_value_is - true if cmdline_value(@cmdline, @key) is exactly
+ * @value (a whole word, not a prefix). */
+bool cmdline_value_is(const char *cmdline, const char *key, const char *value);
+
+/*
+ * kvsnprintf/ksnprintf - format into @buf (at most @size bytes including
+ * the terminating NUL; @buf is always terminated when @size > 0). Returns
+ * the length the full output has, so a result >= @size means it was cut.
+ *
+ * Conversions: %d %i %u %x %X %p %s %c %%. Length modifiers: hh h l ll z.
+ * Flags: '-' left-align, '0' zero pad, '#' 0x prefix for %x/%X, ' ' and
+ * '+' sign for %d/%i. Width and precision, also as '*'. Precision limits
+ * %s and sets the minimum digits of integers. %p prints 0x and 16 hex
+ * digits. %s of NULL prints "(null)". No floating point. An unknown
+ * conversion is copied to the output as written.
+ */
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int ksnprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * kvformat - the formatter behind kvsnprintf and kprintf: writes the
+ * output in pieces to @emit(@ctx, piece, length). Returns the total length.
+ */
+typedef void (*kfmt_emit_fn)(void *ctx, const char *s, size_t n);
+int kvformat(kfmt_emit_fn emit, void *ctx, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+#endif

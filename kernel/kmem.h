@@ -1,0 +1,45 @@
+/*
+ * kmem.h - the kernel's address space after the hand-off.
+ */
+#ifndef CARTO_KMEM_H
+#define CARTO_KMEM_H
+
+#include "handoff.h"
+#include "pt.h"
+
+/* The kernel's page tables (the ones the loader built, now owned here). */
+struct pt_space *kernel_space(void);
+
+/*
+ * kmem_init - take over the loader's page tables: page-table frames now
+ * come from the hand-off's pool chunks, reached through the window.
+ * Must run before any other kmem_ call.
+ */
+void kmem_init(const struct handoff *h);
+
+/* pat_init - program the PAT MSR with PAT_MSR_VALUE (pt.h) so that every
+ * cache type, WC included, can be selected from a PTE. */
+void pat_init(void);
+
+/*
+ * kmem_drop_identity - remove the loader's identity-mapped trampoline page,
+ * the only lower-half mapping, and free the page tables under it.
+ * Afterwards every lower-half top-level entry is empty. Panics if the
+ * unmap fails (the page tables would be inconsistent with the hand-off).
+ */
+void kmem_drop_identity(const struct handoff *h);
+
+/*
+ * kmem_map_device - map [pa, pa+size) into the MMIO region with @cache
+ * (and RW, NX), returning the virtual address of pa. pa need not be page
+ * aligned. Returns 0 on failure (out of MMIO space or page tables).
+ * A stop-gap allocator for boot devices (framebuffer); the MMIO ownership
+ * registry replaces it.
+ */
+vaddr_t kmem_map_device(paddr_t pa, uint64_t size, enum cache_type cache);
+
+/* Page-table frames in use and pool chunks, for the boot report. */
+uint64_t kmem_pt_frames(void);
+uint32_t kmem_pool_chunks(void);
+
+#endif

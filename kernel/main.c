@@ -1,0 +1,66 @@
+/*
+ * main.c - the kernel entry: take over from the loader, print the boot
+ * report, run the self-tests or announce "carto: ready".
+ */
+#include "arch.h"
+#include "console.h"
+#include "dmap.h"
+#include "io.h"
+#include "klib.h"
+#include "kmem.h"
+#include "panic.h"
+#include "report.h"
+#include "selftest.h"
+
+static const struct handoff *check_handoff(const struct handoff *h)
+{
+	if (h->magic != HANDOFF_MAGIC || h->version != HANDOFF_VERSION || h->size != sizeof(*h))
+		panic("hand-off block at %p: magic %lx version %u size %u, expected version %u size %zu",
+		      (void *)h, h->magic, h->version, h->size, HANDOFF_VERSION, sizeof(*h));
+	return h;
+}
+
+/* Map the GOP framebuffer write-combining and start the screen console. */
+static void start_fb_console(const struct handoff *h)
+{
+	if (h->fb.format == FB_NONE || h->fb.format == FB_BLT_ONLY) {
+		console_init_fb(&h->fb, NULL);   /* says why there is no screen */
+		return;
+	}
+	vaddr_t va = kmem_map_device(h->fb.base, h->fb.size, CACHE_WC);
+	if (!va)
+		panic("cannot map the framebuffer (%lx, %lu bytes)", h->fb.base, h->fb.size);
+	console_init_fb(&h->fb, (void *)va);
+}
+
+void __attribute__((noreturn)) kernel_main(struct handoff *hv);
+
+void kernel_main(struct handoff *hv)
+{
+	uint64_t entry_tsc = rdtsc();
+	struct handoff *h = hv;
+
+	console_init_serial();
+	arch_init();
+	check_handoff(h);
+	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
+	kmem_init(h);
+	kmem_drop_identity(h);
+	pat_init();
+	start_fb_console(h);
+
+	h->tsc[PHASE_KERNEL_INIT] = rdtsc();
+	boot_report(h);
+
+	kprintf("carto: ready tsc %lu\n", rdtsc());
+
+	const char *crash = cmdline_value(h->cmdline, "crash");
+	if (crash)
+		selftest_crash(crash);
+	if (cmdline_has(h->cmdline, "selftest")) {
+		selftest_set_handoff(h);
+		selftest_run();
+	}
+	for (;;)
+		hlt();
+}

@@ -1,0 +1,144 @@
+/*
+ * report.c - the boot report (see report.h).
+ */
+#include "console.h"
+#include "dmap.h"
+#include "klib.h"
+#include "kmem.h"
+#include "report.h"
+
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern const char __data_start[], __data_end[];
+
+static const char *const phase_names[PHASE_COUNT] = {
+	"loader start", "map read", "page tables", "exit boot services",
+	"kernel entry", "kernel init",
+};
+
+/* "12.5 MiB": one decimal, largest unit that keeps the number >= 1. */
+static const char *human(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t whole = bytes, tenth = 0;
+
+	while (whole >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		tenth = (whole % 1024) * 10 / 1024;
+		whole /= 1024;
+		u++;
+	}
+	ksnprintf(buf, size, "%lu.%lu %s", whole, tenth, unit[u]);
+	return buf;
+}
+
+static const struct mem_entry *map_entries(const struct handoff *h)
+{
+	return (const struct mem_entry *)phys_to_dmap(h->memmap_pa);
+}
+
+static void report_memory(const struct handoff *h)
+{
+	struct memmap m = { (struct mem_entry *)map_entries(h), h->memmap_count, h->memmap_capacity };
+	char a[24], b[24];
+
+	kprintf("memory: %u entries, RAM %s, free %s, %u problems in the firmware map\n",
+		h->memmap_count, human(memmap_ram_bytes(&m), a, sizeof(a)),
+		human(memmap_bytes_of_type(&m, EFI_CONVENTIONAL), b, sizeof(b)), h->memmap_warnings);
+	kprintf("  loader %s, boot services ",
+		human(memmap_bytes_of_type(&m, EFI_LOADER_CODE) + memmap_bytes_of_type(&m, EFI_LOADER_DATA), a, sizeof(a)));
+	kprintf("%s, ACPI reclaim ",
+		human(memmap_bytes_of_type(&m, EFI_BS_CODE) + memmap_bytes_of_type(&m, EFI_BS_DATA), a, sizeof(a)));
+	kprintf("%s, NVS %s\n", human(memmap_bytes_of_type(&m, EFI_ACPI_RECLAIM), a, sizeof(a)),
+		human(memmap_bytes_of_type(&m, EFI_ACPI_NVS), b, sizeof(b)));
+	for (uint32_t i = 0; i < h->memmap_warnings && i < HANDOFF_MAX_WARNINGS; i++)
+		kprintf("  firmware map problem: descriptor %zu (type %u at %lx): %s\n",
+			h->warnings[i].index, h->warnings[i].desc.type, h->warnings[i].desc.phys_start,
+			memmap_problem_name(h->warnings[i].problem));
+}
+
+static void report_clean_map(const struct handoff *h)
+{
+	const struct mem_entry *e = map_entries(h);
+	char a[24];
+
+	for (uint32_t i = 0; i < h->memmap_count; i++)
+		kprintf("  [%016lx, %016lx) %-20s %10s attr %lx\n", e[i].start, e[i].end,
+			efi_mem_type_name(e[i].type), human(e[i].end - e[i].start, a, sizeof(a)), e[i].attr);
+}
+
+static void report_paging(const struct handoff *h)
+{
+	char a[24];
+
+	kprintf("direct map: %lx, %lu x 1G + %lu x 2M + %lu x 4K pages%s\n", DMAP_BASE,
+		h->dmap_pages_1g, h->dmap_pages_2m, h->dmap_pages_4k,
+		h->has_1g ? "" : " (no 1 GiB pages on this CPU)");
+	kprintf("page tables: %lu frames (%s) in %u pool chunks, window at %lx\n",
+		kmem_pt_frames(), human(kmem_pt_frames() * PAGE_SIZE, a, sizeof(a)),
+		kmem_pool_chunks(), PT_WINDOW_BASE);
+	kprintf("kernel: text %p-%p rx, rodata %p-%p r, data %p-%p rw\n",
+		__text_start, __text_end, __rodata_start, __rodata_end, __data_start, __data_end);
+	for (uint32_t i = 0; i < h->segment_count; i++)
+		kprintf("  segment %lx -> phys %lx, %s, %s%s\n", h->segments[i].va, h->segments[i].pa,
+			human(h->segments[i].size, a, sizeof(a)),
+			h->segments[i].flags & MAP_WRITE ? "rw" : "r",
+			h->segments[i].flags & MAP_EXEC ? "x" : "");
+	kprintf("stacks: %u x %s at %lx, guard page below each\n", KSTACK_COUNT,
+		human(KSTACK_SIZE, a, sizeof(a)), KSTACK_BOTTOM(0));
+}
+
+static void report_devices(const struct handoff *h)
+{
+	static const char *const fmt[] = { "none", "RGBX", "BGRX", "bitmask", "BLT only" };
+	kprintf("framebuffer: %ux%u stride %u %s at %lx; ACPI RSDP %lx (rev %u)\n",
+		h->fb.width, h->fb.height, h->fb.stride,
+		h->fb.format < ARRAY_SIZE(fmt) ? fmt[h->fb.format] : "?", h->fb.base,
+		h->rsdp, h->rsdp_revision);
+}
+
+static void report_phases(const struct handoff *h)
+{
+	kprintf("boot phases (TSC ticks since loader start):");
+	for (unsigned i = 1; i < PHASE_COUNT; i++)
+		kprintf("%s %s %lu", i == 1 || i == 4 ? "\n " : ",", phase_names[i],
+			h->tsc[i] - h->tsc[PHASE_LOADER_START]);
+	kprintf("\n  exit boot services took %u tries; loader -> kernel entry %lu ticks\n",
+		h->exit_bs_tries, h->tsc[PHASE_KERNEL_ENTRY] - h->tsc[PHASE_LOADER_START]);
+}
+
+void report_fw_map(const struct handoff *h)
+{
+	const uint8_t *buf = (const uint8_t *)phys_to_dmap(h->fw_map_pa);
+	uint64_t n = h->efi_desc_size ? h->fw_map_size / h->efi_desc_size : 0;
+	char name[40], size[24];
+
+	kprintf("Carto memory map dump v1\n");
+	kprintf("firmware: %s revision 0x%08x, UEFI %u.%u\n", h->fw_vendor, h->fw_revision,
+		h->uefi_revision >> 16, (h->uefi_revision & 0xffff) / 10);
+	kprintf("descriptors: %lu of %u bytes, version %u\n", n, h->efi_desc_size, h->efi_desc_version);
+	kprintf("  idx type                   start              end                pages        size attributes\n");
+	for (uint64_t i = 0; i < n; i++) {
+		const struct efi_mem_desc *d = (const void *)(buf + i * h->efi_desc_size);
+		ksnprintf(name, sizeof(name), "%s(%u)", efi_mem_type_name(d->type), d->type);
+		kprintf("%5lu %-22s 0x%016lx 0x%016lx %12lu %9s 0x%016lx\n", i, name, d->phys_start,
+			d->phys_start + d->num_pages * PAGE_SIZE, d->num_pages,
+			human(d->num_pages * PAGE_SIZE, size, sizeof(size)), d->attr);
+	}
+	kprintf("end of map: %lu descriptors\n", n);
+}
+
+void boot_report(const struct handoff *h)
+{
+	kprintf("Carto kernel: firmware %s rev %x, UEFI %u.%u\n", h->fw_vendor, h->fw_revision,
+		h->uefi_revision >> 16, (h->uefi_revision & 0xffff) / 10);
+	kprintf("command line: \"%s\"%s\n", h->cmdline,
+		h->cmdline_source == 1 ? " (load options)" : h->cmdline_source == 2 ? " (cmdline.txt)" : "");
+	report_memory(h);
+	if (cmdline_has(h->cmdline, "memmap"))
+		report_clean_map(h);
+	if (cmdline_has(h->cmdline, "fwmap"))
+		report_fw_map(h);
+	report_paging(h);
+	report_devices(h);
+	report_phases(h);
+}

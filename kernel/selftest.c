@@ -1,0 +1,196 @@
+/*
+ * selftest.c - the KTAP self-test runner, qemu_exit and the fault
+ * injection of the boot tests (see selftest.h).
+ */
+#include "arch.h"
+#include "console.h"
+#include "io.h"
+#include "klib.h"
+#include "kmem.h"
+#include "panic.h"
+#include "pt.h"
+#include "selftest.h"
+
+/* Linker-script symbols around the .selftests section (kernel.ld). */
+extern const struct selftest __selftests_start[], __selftests_end[];
+extern const char __rodata_start[], __rodata_end[];
+
+static struct {
+	const struct handoff *handoff;
+	bool mode;
+	const char *current;          /* name of the running test */
+	unsigned failures;            /* failed checks in the running test */
+} st;
+
+void selftest_set_handoff(const struct handoff *h)
+{
+	st.handoff = h;
+	st.mode = h && cmdline_has(h->cmdline, "selftest");
+}
+
+const struct handoff *selftest_handoff(void)
+{
+	return st.handoff;
+}
+
+bool selftest_mode(void)
+{
+	return st.mode;
+}
+
+void qemu_exit(bool success)
+{
+	if (!st.mode)
+		return;
+	outl(QEMU_EXIT_PORT, success ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+	/* Still here: no isa-debug-exit device. */
+}
+
+bool selftest_check(bool ok, const char *file, int line, const char *cond,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		return true;
+	st.failures++;
+	kprintf("# %s: %s:%d: check `%s` failed: ", st.current ? st.current : "(no test)",
+		file, line, cond);
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kputs("\n");
+	return false;
+}
+
+/* selected - does "selftest=PREFIX" (or plain "selftest") select @t? */
+static bool selected(const struct selftest *t, const char *prefix, size_t plen)
+{
+	return strncmp(t->name, prefix, plen) == 0;
+}
+
+int selftest_run(void)
+{
+	const struct selftest *t;
+	const char *prefix = st.handoff ? cmdline_value(st.handoff->cmdline, "selftest") : NULL;
+	size_t plen = prefix ? cmdline_word_len(prefix) : 0;
+	size_t bytes = (size_t)((const char *)__selftests_end - (const char *)__selftests_start);
+	unsigned planned = 0, n = 0, failed = 0;
+
+	kputs("KTAP version 1\n");
+	if (bytes % sizeof(struct selftest)) {
+		kprintf("1..0\n# .selftests is %zu bytes, not a multiple of %zu: "
+			"check its alignment in kernel.ld\n0 passed, 1 failed\n",
+			bytes, sizeof(struct selftest));
+		qemu_exit(false);
+		return 1;
+	}
+	for (t = __selftests_start; t < __selftests_end; t++)
+		planned += selected(t, prefix, plen);
+	kprintf("1..%u\n", planned);
+	if (planned == 0)
+		kprintf("# no self-tests %s\n", plen ? "match the selftest= prefix" :
+			"registered (is .selftests kept by kernel.ld?)");
+	for (t = __selftests_start; t < __selftests_end; t++) {
+		if (!selected(t, prefix, plen))
+			continue;
+		st.current = t->name;
+		st.failures = 0;
+		t->fn();
+		failed += st.failures != 0;
+		kprintf("%s %u %s\n", st.failures ? "not ok" : "ok", ++n, t->name);
+	}
+	st.current = NULL;
+	if (planned == 0)
+		failed = 1;
+	kprintf("%u passed, %u failed\n", n - (failed > n ? n : failed), failed);
+	qemu_exit(failed == 0);
+	return (int)failed;
+}
+
+/* ---- fault injection -------------------------------------------------------- */
+
+/* In .rodata, mapped read-only by the loader: crash=wp writes to it. */
+static const uint64_t crash_rodata_target = 0x5afe5afe5afe5afeull;
+
+static bool word_is(const char *word, const char *s)
+{
+	size_t n = strlen(s);
+
+	return cmdline_word_len(word) == n && strncmp(word, s, n) == 0;
+}
+
+/* Each frame keeps a 256-byte buffer live across the call, so neither
+ * inlining nor tail-call elimination can turn the recursion into a loop. */
+__attribute__((noinline)) static uint64_t crash_recurse(uint64_t depth)
+{
+	volatile uint8_t frame[256];
+	uint64_t r;
+
+	frame[0] = (uint8_t)depth;
+	if (depth == UINT64_MAX)
+		return frame[0];
+	r = crash_recurse(depth + 1);
+	__asm__ volatile("" : "+r"(r) : "r"(frame) : "memory");
+	return r + frame[0];
+}
+
+static void crash_stack(void)
+{
+	uint64_t rsp;
+
+	__asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
+	kprintf("selftest: crash=stack: recursing from rsp %lx until the stack's guard "
+		"page at %llx\n", rsp, KSTACK_BOTTOM(0) - PAGE_SIZE);
+	crash_recurse(0);
+	panic("selftest_crash: recursion returned without overflowing the stack");
+}
+
+static void crash_pf(void)
+{
+	const struct pt_space *as = kernel_space();
+	paddr_t pa;
+
+	if (as && as->root && pt_translate(as, SELFTEST_UNMAPPED_VA, &pa, NULL, NULL) == E_OK)
+		panic("selftest_crash: %llx should be unmapped but maps %lx",
+		      SELFTEST_UNMAPPED_VA, pa);
+	kprintf("selftest: crash=pf: reading unmapped %llx\n", SELFTEST_UNMAPPED_VA);
+	(void)*(volatile uint64_t *)SELFTEST_UNMAPPED_VA;
+	panic("selftest_crash: reading %llx did not fault", SELFTEST_UNMAPPED_VA);
+}
+
+static void crash_wp(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)&crash_rodata_target;
+
+	if ((const char *)p < __rodata_start || (const char *)p >= __rodata_end)
+		panic("selftest_crash: target %p is not in .rodata [%p, %p)", (void *)p,
+		      (const void *)__rodata_start, (const void *)__rodata_end);
+	kprintf("selftest: crash=wp: writing to .rodata at %p\n", (void *)p);
+	*p = 0xbad;
+	panic("selftest_crash: write to .rodata at %p did not fault (CR0.WP %s)", (void *)p,
+	      read_cr0() & CR0_WP ? "set" : "clear");
+}
+
+static void crash_ud(void)
+{
+	kprintf("selftest: crash=ud: executing ud2\n");
+	__asm__ volatile("ud2");
+	panic("selftest_crash: ud2 did not fault");
+}
+
+void selftest_crash(const char *what)
+{
+	if (!what)
+		what = "";
+	if (word_is(what, "stack"))
+		crash_stack();
+	else if (word_is(what, "pf"))
+		crash_pf();
+	else if (word_is(what, "wp"))
+		crash_wp();
+	else if (word_is(what, "ud"))
+		crash_ud();
+	panic("selftest_crash: unknown crash=%.*s (known: stack, pf, wp, ud)",
+	      (int)cmdline_word_len(what), what);
+}

@@ -1,0 +1,164 @@
+/*
+ * dmap.c - the direct map: RAM runs cut into the largest leaves that fit.
+ *
+ * dmap_walk() is shared by the planner and the builder: it joins adjacent
+ * RAM entries into runs, clips them at DMAP_MAX_PHYS, cuts each run into
+ * leaves with dmap_leaf_level() and hands every leaf to a visitor. The
+ * planner's visitor counts page-table frames; the builder's maps the leaf.
+ * Since both see the same leaves, the plan is what gets built.
+ */
+#include "dmap.h"
+#include "lib.h"
+
+#define DMAP_FLAGS (MAP_WRITE | MAP_GLOBAL | MAP_CACHE(CACHE_WB))   /* RW, NX, WB */
+
+/* Called for each leaf of the direct map, in increasing address order. */
+typedef int (*dmap_visit_fn)(void *ctx, paddr_t pa, unsigned level);
+
+/*
+ * dmap_next_run - the next run of RAM at or after entry *i: RAM entries
+ * (any RAM type) joined while each starts where the previous one ended.
+ * Advances *i past the run. Returns false when no RAM is left.
+ */
+static bool dmap_next_run(const struct memmap *map, size_t *i, struct range *run)
+{
+	size_t k = *i;
+
+	while (k < map->count && !mem_type_is_ram(map->entries[k].type))
+		k++;
+	if (k == map->count) {
+		*i = k;
+		return false;
+	}
+	run->start = map->entries[k].start;
+	run->end = map->entries[k].end;
+	for (k++; k < map->count; k++) {
+		const struct mem_entry *e = &map->entries[k];
+		if (!mem_type_is_ram(e->type) || e->start != run->end)
+			break;
+		run->end = e->end;
+	}
+	*i = k;
+	return true;
+}
+
+/*
+ * dmap_leaf_level - the leaf that maps pa next in a run ending at end: the
+ * largest size whose block at pa is aligned (physically and in the direct
+ * map) and lies wholly inside the run; 1 GiB only if has_1g.
+ */
+static unsigned dmap_leaf_level(paddr_t pa, paddr_t end, bool has_1g)
+{
+	unsigned level = has_1g ? PT_LEVEL_1G : PT_LEVEL_2M;
+
+	for (; level > PT_LEVEL_4K; level--) {
+		uint64_t leaf = PT_LEVEL_SIZE(level);
+		if (IS_ALIGNED(pa, leaf) && IS_ALIGNED(phys_to_dmap(pa), leaf) &&
+		    end - pa >= leaf)
+			return level;
+	}
+	return PT_LEVEL_4K;
+}
+
+/* Count one leaf of the given level in st. */
+static void dmap_count_leaf(struct dmap_stats *st, unsigned level)
+{
+	switch (level) {
+	case PT_LEVEL_1G: st->pages_1g++; break;
+	case PT_LEVEL_2M: st->pages_2m++; break;
+	default:          st->pages_4k++; break;
+	}
+	st->ram_bytes += PT_LEVEL_SIZE(level);
+}
+
+/*
+ * dmap_walk - cut every RAM run of map below DMAP_MAX_PHYS into leaves and
+ * call visit for each; fills st's page and byte counts (not tables). RAM
+ * at or above DMAP_MAX_PHYS is counted in skipped_bytes. Runs are shrunk to
+ * whole pages (a clean map has nothing to shrink). Stops at the first
+ * visitor error and returns it, else E_OK.
+ */
+static int dmap_walk(const struct memmap *map, bool has_1g, dmap_visit_fn visit,
+		     void *ctx, struct dmap_stats *st)
+{
+	struct range run;
+	size_t i = 0;
+
+	memset(st, 0, sizeof(*st));
+	while (dmap_next_run(map, &i, &run)) {
+		paddr_t start = ALIGN_UP(run.start, PAGE_SIZE);
+		paddr_t end = ALIGN_DOWN(run.end, PAGE_SIZE);
+		if (end <= start)
+			continue;
+		if (end > DMAP_MAX_PHYS) {
+			st->skipped_bytes += end - MAX(start, DMAP_MAX_PHYS);
+			end = MAX(start, DMAP_MAX_PHYS);
+		}
+		for (paddr_t pa = start; pa < end; ) {
+			unsigned level = dmap_leaf_level(pa, end, has_1g);
+			int r = visit(ctx, pa, level);
+			if (r != E_OK)
+				return r;
+			dmap_count_leaf(st, level);
+			pa += PT_LEVEL_SIZE(level);
+		}
+	}
+	return E_OK;
+}
+
+/* The planner's state: the last table seen at each level. Leaves arrive in
+ * increasing address order, so a table is new exactly when its index
+ * differs from the last one seen at its level. */
+struct dmap_plan_ctx {
+	bool seen[PT_LEVELS + 1];
+	uint64_t last[PT_LEVELS + 1];   /* last[l]: which level-l table, by va */
+	uint64_t tables;
+};
+
+/* Count the tables below the root that a leaf at pa, level needs. */
+static int dmap_plan_visit(void *ctx, paddr_t pa, unsigned level)
+{
+	struct dmap_plan_ctx *c = ctx;
+	vaddr_t va = phys_to_dmap(pa);
+
+	for (unsigned l = level; l < PT_LEVELS; l++) {
+		uint64_t table = va >> PT_LEVEL_SHIFT(l + 1);
+		if (!c->seen[l] || c->last[l] != table) {
+			c->seen[l] = true;
+			c->last[l] = table;
+			c->tables++;
+		}
+	}
+	return E_OK;
+}
+
+void dmap_plan(const struct memmap *map, bool has_1g, struct dmap_stats *st)
+{
+	struct dmap_plan_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	dmap_walk(map, has_1g, dmap_plan_visit, &c, st);
+	st->tables = c.tables;
+}
+
+/* Map one leaf: pt_map picks exactly this level, since va and pa are
+ * aligned to it and the size is the leaf size. */
+static int dmap_build_visit(void *ctx, paddr_t pa, unsigned level)
+{
+	struct pt_space *as = ctx;
+
+	return pt_map(as, phys_to_dmap(pa), pa, PT_LEVEL_SIZE(level), DMAP_FLAGS);
+}
+
+int dmap_build(struct pt_space *as, const struct memmap *map,
+	       struct dmap_stats *st)
+{
+	struct dmap_stats local;
+	uint64_t tables_before = as->tables;
+
+	if (!st)
+		st = &local;
+	int r = dmap_walk(map, as->has_1g, dmap_build_visit, as, st);
+	st->tables = as->tables - tables_before;
+	return r;
+}

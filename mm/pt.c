@@ -1,0 +1,622 @@
+/*
+ * pt.c - x86_64 page tables: map, translate and walk with one loop over levels.
+ *
+ * Every table is reached at (as->window + its physical address) and nowhere
+ * else, so the same code runs in the loader (window 0, identity map), in the
+ * kernel (PT_WINDOW_BASE) and in host tests (a private arena).
+ *
+ * pt_find() is the only walk: it follows va down from the root and stops at
+ * a requested level, at the first non-present entry or at a leaf. Mapping,
+ * checking, translating and reporting are all built on it; 4 KiB, 2 MiB and
+ * 1 GiB leaves differ only in the level at which the walk stops.
+ *
+ * Entry bits:
+ *   leaves        - pt_pte_bits(), the one place MAP_* become PTE bits.
+ *   intermediates - P|W, plus U for tables under the lower (user) half, and
+ *                   never NX: the leaf alone decides what an access may do.
+ *                   Kernel-half tables carry no U so a user access can never
+ *                   reach a kernel leaf, whatever the leaf says.
+ */
+#include "lib.h"
+#include "pt.h"
+
+/* Intermediate (table-pointing) entries. */
+#define PTE_TABLE_KERNEL (PTE_P | PTE_W)
+#define PTE_TABLE_USER   (PTE_P | PTE_W | PTE_U)
+
+/* Every MAP_* bit pt_map accepts. */
+#define MAP_KNOWN (MAP_WRITE | MAP_EXEC | MAP_USER | MAP_GLOBAL | MAP_NOHUGE | MAP_CACHE_MASK)
+
+/*
+ * PAT memory-type encodings (Intel SDM vol. 3, "PAT memory types") and the
+ * PAT entry Carto uses for each cache type. The index is what a leaf
+ * selects with PAT:PCD:PWT; the asserts tie it to PAT_MSR_VALUE.
+ */
+#define PAT_TYPE_UC       0x00
+#define PAT_TYPE_WC       0x01
+#define PAT_TYPE_WT       0x04
+#define PAT_TYPE_WP       0x05
+#define PAT_TYPE_WB       0x06
+#define PAT_TYPE_UC_MINUS 0x07
+#define PAT_ENTRY_BITS    8
+#define PAT_ENTRY(i)      ((PAT_MSR_VALUE >> (PAT_ENTRY_BITS * (i))) & 0xff)
+
+#define PAT_INDEX_WB       0
+#define PAT_INDEX_WT       1
+#define PAT_INDEX_UC_MINUS 2
+#define PAT_INDEX_UC       3
+#define PAT_INDEX_WC       4
+_Static_assert(PAT_ENTRY(PAT_INDEX_WB) == PAT_TYPE_WB, "PAT entry for WB");
+_Static_assert(PAT_ENTRY(PAT_INDEX_WT) == PAT_TYPE_WT, "PAT entry for WT");
+_Static_assert(PAT_ENTRY(PAT_INDEX_UC_MINUS) == PAT_TYPE_UC_MINUS, "PAT entry for UC-");
+_Static_assert(PAT_ENTRY(PAT_INDEX_UC) == PAT_TYPE_UC, "PAT entry for UC");
+_Static_assert(PAT_ENTRY(PAT_INDEX_WC) == PAT_TYPE_WC, "PAT entry for WC");
+
+/* The three PAT index bits of a PTE: bit 0 = PWT, bit 1 = PCD, bit 2 = PAT. */
+#define PAT_INDEX_PWT 1u
+#define PAT_INDEX_PCD 2u
+#define PAT_INDEX_PAT 4u
+
+static const uint8_t pat_index_of_cache[CACHE_TYPE_COUNT] = {
+	[CACHE_WB] = PAT_INDEX_WB,
+	[CACHE_WT] = PAT_INDEX_WT,
+	[CACHE_UC_MINUS] = PAT_INDEX_UC_MINUS,
+	[CACHE_UC] = PAT_INDEX_UC,
+	[CACHE_WC] = PAT_INDEX_WC,
+};
+
+/* The PTE bit that holds the PAT index's top bit in a leaf at level. */
+static uint64_t pat_bit(unsigned level)
+{
+	return level == PT_LEVEL_4K ? PTE_PAT4K : PTE_PATLG;
+}
+
+/* The cache type a PAT memory-type encoding stands for. WP has no
+ * cache_type (Carto never selects it) and decodes as CACHE_UC, the
+ * conservative answer; so do the reserved encodings. */
+static enum cache_type cache_of_pat_type(uint64_t pat_type)
+{
+	switch (pat_type) {
+	case PAT_TYPE_WB:       return CACHE_WB;
+	case PAT_TYPE_WT:       return CACHE_WT;
+	case PAT_TYPE_UC_MINUS: return CACHE_UC_MINUS;
+	case PAT_TYPE_WC:       return CACHE_WC;
+	default:                return CACHE_UC;
+	}
+}
+
+uint64_t pt_pte_bits(uint32_t flags, unsigned level)
+{
+	enum cache_type cache = MAP_CACHE_OF(flags);
+	unsigned idx = cache < CACHE_TYPE_COUNT ? pat_index_of_cache[cache] : PAT_INDEX_UC;
+	uint64_t pte = PTE_P;
+
+	if (flags & MAP_WRITE)
+		pte |= PTE_W;
+	if (!(flags & MAP_EXEC))
+		pte |= PTE_NX;
+	if (flags & MAP_USER)
+		pte |= PTE_U;
+	if (flags & MAP_GLOBAL)
+		pte |= PTE_G;
+	if (idx & PAT_INDEX_PWT)
+		pte |= PTE_PWT;
+	if (idx & PAT_INDEX_PCD)
+		pte |= PTE_PCD;
+	if (idx & PAT_INDEX_PAT)
+		pte |= pat_bit(level);
+	if (level != PT_LEVEL_4K)
+		pte |= PTE_PS;
+	return pte;
+}
+
+uint32_t pt_flags_of(uint64_t pte, unsigned level)
+{
+	uint32_t flags = MAP_READ;
+	unsigned idx = 0;
+
+	if (pte & PTE_W)
+		flags |= MAP_WRITE;
+	if (!(pte & PTE_NX))
+		flags |= MAP_EXEC;
+	if (pte & PTE_U)
+		flags |= MAP_USER;
+	if (pte & PTE_G)
+		flags |= MAP_GLOBAL;
+	if (pte & PTE_PWT)
+		idx |= PAT_INDEX_PWT;
+	if (pte & PTE_PCD)
+		idx |= PAT_INDEX_PCD;
+	if (pte & pat_bit(level))
+		idx |= PAT_INDEX_PAT;
+	return flags | MAP_CACHE(cache_of_pat_type(PAT_ENTRY(idx)));
+}
+
+/* True if va sign-extends from bit (va_bits - 1). */
+static bool canonical_for(vaddr_t va, unsigned va_bits)
+{
+	uint64_t top = va >> (va_bits - 1);
+	return top == 0 || top == (~0ull >> (va_bits - 1));
+}
+
+bool va_is_canonical(vaddr_t va)
+{
+	return canonical_for(va, VA_BITS);
+}
+
+/* Virtual-address bits translated by as: 48 with 4 levels, 57 with 5. */
+static unsigned pt_va_bits(const struct pt_space *as)
+{
+	return PT_LEVEL_SHIFT(as->levels + 1);
+}
+
+/* The host (or kernel) pointer to the table at physical address pa. */
+static uint64_t *pt_table(const struct pt_space *as, paddr_t pa)
+{
+	return (uint64_t *)(uintptr_t)(as->window + pa);
+}
+
+/* True if pte, present at level, maps memory rather than a table. */
+static bool pte_is_leaf(uint64_t pte, unsigned level)
+{
+	return level == PT_LEVEL_4K || (level <= PT_LEVEL_1G && (pte & PTE_PS));
+}
+
+/* Physical address a leaf at level maps (the PAT bit of large leaves,
+ * bit 12, is not part of it). */
+static paddr_t pte_leaf_pa(uint64_t pte, unsigned level)
+{
+	return pte & PTE_ADDR_MASK & ~(PT_LEVEL_SIZE(level) - 1);
+}
+
+/*
+ * pt_find - the walk. Follows va from the root down to the entry at level
+ * stop, stopping early at a non-present entry or a leaf. Returns a pointer
+ * to the entry where it stopped and sets *level to that entry's level.
+ * Records each entry read in rec when rec is non-NULL. va must be canonical.
+ */
+static uint64_t *pt_find(const struct pt_space *as, vaddr_t va, unsigned stop,
+			 unsigned *level, struct pt_walk *rec)
+{
+	paddr_t table = as->root;
+
+	for (unsigned l = as->levels;; l--) {
+		uint64_t *e = pt_table(as, table) + PX(l, va);
+		if (rec && rec->depth < ARRAY_SIZE(rec->entry)) {
+			rec->level[rec->depth] = l;
+			rec->entry[rec->depth] = *e;
+			rec->table[rec->depth] = table;
+			rec->depth++;
+		}
+		if (l == stop || !(*e & PTE_P) || pte_is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		table = *e & PTE_ADDR_MASK;
+	}
+}
+
+/* Bytes from va to the end of the level-sized block holding it. */
+static uint64_t to_block_end(vaddr_t va, unsigned level)
+{
+	return PT_LEVEL_SIZE(level) - (va & (PT_LEVEL_SIZE(level) - 1));
+}
+
+/* E_OK if no page of [va, va+size) is mapped, else E_EXIST. Skips whole
+ * blocks under a non-present entry, so large empty ranges are cheap. */
+static int pt_check_free(const struct pt_space *as, vaddr_t va, uint64_t size)
+{
+	while (size > 0) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+		if (*e & PTE_P)
+			return E_EXIST;
+		uint64_t step = MIN(to_block_end(va, level), size);
+		va += step;
+		size -= step;
+	}
+	return E_OK;
+}
+
+/* Store an entry in one untorn write, after every earlier store (a new
+ * table's contents) as far as the compiler is concerned. */
+static void pte_set(uint64_t *e, uint64_t value)
+{
+	__atomic_store_n(e, value, __ATOMIC_RELEASE);
+}
+
+/* True if va lies in the upper (kernel) half of as. */
+static bool is_kernel_half(const struct pt_space *as, vaddr_t va)
+{
+	return (va >> (pt_va_bits(as) - 1)) != 0;
+}
+
+/* The entry pointing at the table at pa, for a table under va. */
+static uint64_t pt_table_entry(const struct pt_space *as, paddr_t pa, vaddr_t va)
+{
+	return pa | (is_kernel_half(as, va) ? PTE_TABLE_KERNEL : PTE_TABLE_USER);
+}
+
+/* Allocate a zeroed table and point the non-present entry e (covering va) at it. */
+static int pt_add_table(struct pt_space *as, uint64_t *e, vaddr_t va)
+{
+	paddr_t pa = as->src->alloc(as->src);
+	if (pa == PT_NO_FRAME)
+		return E_NOMEM;
+	pte_set(e, pt_table_entry(as, pa, va));
+	as->tables++;
+	return E_OK;
+}
+
+/* Find the entry at leaf_level for va, creating the tables above it.
+ * E_EXIST if va is already covered by a leaf; E_NOMEM if a table could not
+ * be allocated (tables added so far stay: they are valid, just empty). */
+static int pt_leaf_slot(struct pt_space *as, vaddr_t va, unsigned leaf_level,
+			uint64_t **slot)
+{
+	for (;;) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, leaf_level, &level, NULL);
+		if (*e & PTE_P)
+			return E_EXIST;   /* the leaf, or a larger one covering va */
+		if (level == leaf_level) {
+			*slot = e;
+			return E_OK;
+		}
+		int r = pt_add_table(as, e, va);
+		if (r != E_OK)
+			return r;
+	}
+}
+
+/* The largest leaf level that va, pa and the remaining size allow. */
+static unsigned pt_leaf_level(const struct pt_space *as, vaddr_t va, paddr_t pa,
+			      uint64_t size, uint32_t flags)
+{
+	unsigned level = PT_LEVEL_4K;
+
+	if (!(flags & MAP_NOHUGE))
+		level = as->has_1g ? PT_LEVEL_1G : PT_LEVEL_2M;
+	for (; level > PT_LEVEL_4K; level--) {
+		uint64_t leaf = PT_LEVEL_SIZE(level);
+		if (IS_ALIGNED(va | pa, leaf) && size >= leaf)
+			break;
+	}
+	return level;
+}
+
+/* E_OK if [va, va+size) is a non-empty, page-aligned, canonical range on
+ * one side of the hole. */
+static int pt_check_va_range(const struct pt_space *as, vaddr_t va, uint64_t size)
+{
+	unsigned bits = pt_va_bits(as);
+	vaddr_t last = va + size - 1;
+
+	if (size == 0 || !IS_ALIGNED(va | size, PAGE_SIZE) || last < va)
+		return E_INVAL;
+	if (!canonical_for(va, bits) || !canonical_for(last, bits))
+		return E_INVAL;
+	if ((va ^ last) >> 63)
+		return E_INVAL;       /* the range spans the non-canonical hole */
+	return E_OK;
+}
+
+/* E_OK if flags uses only the bits in allowed and a known cache type. */
+static int pt_check_flags(uint32_t flags, uint32_t allowed)
+{
+	if ((flags & ~allowed) || MAP_CACHE_OF(flags) >= CACHE_TYPE_COUNT)
+		return E_INVAL;
+	return E_OK;
+}
+
+/* E_OK if pt_map's arguments describe something it can map. */
+static int pt_check_map_args(const struct pt_space *as, vaddr_t va, paddr_t pa,
+			     uint64_t size, uint32_t flags)
+{
+	int r = pt_check_va_range(as, va, size);
+	if (r != E_OK)
+		return r;
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || pa >= PHYS_ADDR_LIMIT || size > PHYS_ADDR_LIMIT - pa)
+		return E_INVAL;
+	return pt_check_flags(flags, MAP_KNOWN);
+}
+
+int pt_init(struct pt_space *as, struct pt_frame_source *src, uint64_t window,
+	    bool has_1g)
+{
+	memset(as, 0, sizeof(*as));
+	as->root = PT_NO_FRAME;
+	as->levels = PT_LEVELS;
+	as->window = window;
+	as->src = src;
+	as->has_1g = has_1g;
+	if (!src || !src->alloc)
+		return E_INVAL;
+	paddr_t root = src->alloc(src);
+	if (root == PT_NO_FRAME)
+		return E_NOMEM;
+	as->root = root;
+	as->tables = 1;
+	return E_OK;
+}
+
+int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
+	   uint32_t flags)
+{
+	int r = pt_check_map_args(as, va, pa, size, flags);
+	if (r == E_OK)
+		r = pt_check_free(as, va, size);
+	if (r != E_OK)
+		return r;
+
+	uint64_t done = 0;
+	while (done < size) {
+		unsigned level = pt_leaf_level(as, va + done, pa + done, size - done, flags);
+		uint64_t *slot;
+		r = pt_leaf_slot(as, va + done, level, &slot);
+		if (r != E_OK)
+			break;
+		pte_set(slot, (pa + done) | pt_pte_bits(flags, level));
+		done += PT_LEVEL_SIZE(level);
+	}
+	if (done > 0 && as->invalidate)
+		as->invalidate(as, va, done);
+	return r;
+}
+
+int pt_translate(const struct pt_space *as, vaddr_t va, paddr_t *pa,
+		 uint64_t *page_size, uint32_t *flags)
+{
+	if (!canonical_for(va, pt_va_bits(as)))
+		return E_NOENT;
+	unsigned level;
+	uint64_t pte = *pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+	if (!(pte & PTE_P))
+		return E_NOENT;
+
+	uint64_t leaf = PT_LEVEL_SIZE(level);
+	*pa = pte_leaf_pa(pte, level) + (va & (leaf - 1));
+	if (page_size)
+		*page_size = leaf;
+	if (flags)
+		*flags = pt_flags_of(pte, level);
+	return E_OK;
+}
+
+void pt_walk(const struct pt_space *as, vaddr_t va, struct pt_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (!canonical_for(va, pt_va_bits(as)))
+		return;       /* no entry describes a non-canonical address */
+	unsigned level;
+	pt_find(as, va, PT_LEVEL_4K, &level, w);
+}
+
+/* ---- changing existing mappings: split, unmap, protect ------------------- */
+
+/* The span of addresses whose entries changed, for as->invalidate.
+ * size 0: nothing changed. */
+struct pt_span {
+	vaddr_t lo;
+	uint64_t size;
+};
+
+/* Grow span to cover [va, va+size) as well. */
+static void span_add(struct pt_span *span, vaddr_t va, uint64_t size)
+{
+	if (span->size == 0) {
+		span->lo = va;
+		span->size = size;
+		return;
+	}
+	vaddr_t last = MAX(span->lo + span->size - 1, va + size - 1);
+	span->lo = MIN(span->lo, va);
+	span->size = last - span->lo + 1;
+}
+
+/* Tell the TLB hook about span, if anything changed. */
+static void span_invalidate(struct pt_space *as, const struct pt_span *span)
+{
+	if (span->size > 0 && as->invalidate)
+		as->invalidate(as, span->lo, span->size);
+}
+
+/* A leaf's attribute bits: everything but its address (the PAT bit of a
+ * large leaf, bit 12, included). */
+static uint64_t pte_leaf_attrs(uint64_t pte, unsigned level)
+{
+	uint64_t attrs = pte & ~PTE_ADDR_MASK;
+	if (level != PT_LEVEL_4K)
+		attrs |= pte & PTE_PATLG;
+	return attrs;
+}
+
+/* A large leaf's attributes re-expressed for a leaf at child_level: for
+ * 4 KiB leaves PS goes and the PAT bit moves from bit 12 to bit 7. */
+static uint64_t pte_attrs_for_child(uint64_t attrs, unsigned child_level)
+{
+	if (child_level != PT_LEVEL_4K)
+		return attrs;
+	uint64_t pat = attrs & PTE_PATLG;
+	attrs &= ~(PTE_PATLG | PTE_PS);
+	return pat ? attrs | PTE_PAT4K : attrs;
+}
+
+/* Replace the present large leaf *e at level (covering va) by a table of
+ * leaves one level down with the same memory and attributes. */
+static int pt_split_entry(struct pt_space *as, uint64_t *e, unsigned level, vaddr_t va)
+{
+	unsigned child = level - 1;
+	paddr_t base = pte_leaf_pa(*e, level);
+	uint64_t attrs = pte_attrs_for_child(pte_leaf_attrs(*e, level), child);
+	paddr_t table = as->src->alloc(as->src);
+
+	if (table == PT_NO_FRAME)
+		return E_NOMEM;
+	uint64_t *t = pt_table(as, table);
+	for (uint64_t i = 0; i < PT_ENTRIES; i++)
+		t[i] = (base + i * PT_LEVEL_SIZE(child)) | attrs;
+	pte_set(e, pt_table_entry(as, table, va));
+	as->tables++;
+	return E_OK;
+}
+
+/* Split leaves until va is the first byte of a leaf (or unmapped). A va
+ * that is not canonical is the end of a half: a boundary of every block. */
+static int pt_split_at(struct pt_space *as, vaddr_t va, struct pt_span *span)
+{
+	if (!canonical_for(va, pt_va_bits(as)))
+		return E_OK;
+	for (;;) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+		uint64_t leaf = PT_LEVEL_SIZE(level);
+		if (!(*e & PTE_P) || IS_ALIGNED(va, leaf))
+			return E_OK;
+		int r = pt_split_entry(as, e, level, va);
+		if (r != E_OK)
+			return r;
+		span_add(span, ALIGN_DOWN(va, leaf), leaf);
+	}
+}
+
+/* Split the leaves straddling either edge of [va, va+size), so that every
+ * leaf meeting the range lies wholly inside it. */
+static int pt_split_edges(struct pt_space *as, vaddr_t va, uint64_t size,
+			  struct pt_span *span)
+{
+	int r = pt_split_at(as, va, span);
+	if (r == E_OK)
+		r = pt_split_at(as, va + size, span);
+	return r;
+}
+
+/* True if every entry of the table at pa is zero. */
+static bool table_is_empty(const struct pt_space *as, paddr_t pa)
+{
+	const uint64_t *t = pt_table(as, pa);
+	for (uint64_t i = 0; i < PT_ENTRIES; i++)
+		if (t[i] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * pt_prune - after a step of the walk w (toward va) that ended at va_next:
+ * give back, bottom up, each table on w's path that is empty and that the
+ * range is done with (its block ends at va_next, or the range is finished).
+ * Stops at the first table still in use or still to be visited. Never the
+ * root, never a table under a kernel-half root entry.
+ */
+static void pt_prune(struct pt_space *as, const struct pt_walk *w, vaddr_t va,
+		     vaddr_t va_next, bool finished)
+{
+	for (unsigned d = w->depth - 1; d > 0; d--) {
+		unsigned level = w->level[d];
+		if (!finished && !IS_ALIGNED(va_next, PT_LEVEL_SIZE(level + 1)))
+			return;
+		if (d == 1 && is_kernel_half(as, va))
+			return;
+		if (!table_is_empty(as, w->table[d]))
+			return;
+		pte_set(pt_table(as, w->table[d - 1]) + PX(w->level[d - 1], va), 0);
+		as->src->free(as->src, w->table[d]);
+		as->tables--;
+	}
+}
+
+/* Clear every leaf in [va, va+size), whose edges are already split, and
+ * give back the tables that leaves empty. */
+static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
+			   struct pt_span *span)
+{
+	while (size > 0) {
+		struct pt_walk w = { .depth = 0 };
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, &w);
+		uint64_t step = MIN(to_block_end(va, level), size);
+		if (*e & PTE_P) {
+			/* Edges are split, so this leaf is [va, va + step). */
+			pte_set(e, 0);
+			span_add(span, va, step);
+		}
+		pt_prune(as, &w, va, va + step, size == step);
+		va += step;
+		size -= step;
+	}
+}
+
+int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size)
+{
+	struct pt_span span = { 0, 0 };
+	int r = pt_check_va_range(as, va, size);
+
+	if (r == E_OK)
+		r = pt_split_edges(as, va, size, &span);
+	if (r == E_OK)
+		pt_clear_range(as, va, size, &span);
+	span_invalidate(as, &span);
+	return r;
+}
+
+/* E_OK if every page of [va, va+size) is mapped, else E_NOENT. */
+static int pt_check_mapped(const struct pt_space *as, vaddr_t va, uint64_t size)
+{
+	while (size > 0) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+		if (!(*e & PTE_P))
+			return E_NOENT;
+		uint64_t step = MIN(to_block_end(va, level), size);
+		va += step;
+		size -= step;
+	}
+	return E_OK;
+}
+
+/* Rewrite every leaf in [va, va+size), whose edges are already split, with
+ * flags, keeping its address and A/D bits. */
+static void pt_set_flags(struct pt_space *as, vaddr_t va, uint64_t size,
+			 uint32_t flags, struct pt_span *span)
+{
+	span_add(span, va, size);
+	while (size > 0) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+		uint64_t keep = pte_leaf_pa(*e, level) | (*e & (PTE_A | PTE_D));
+		pte_set(e, keep | pt_pte_bits(flags, level));
+		va += PT_LEVEL_SIZE(level);
+		size -= PT_LEVEL_SIZE(level);
+	}
+}
+
+int pt_protect(struct pt_space *as, vaddr_t va, uint64_t size, uint32_t flags)
+{
+	struct pt_span span = { 0, 0 };
+	int r = pt_check_va_range(as, va, size);
+
+	if (r == E_OK)
+		r = pt_check_flags(flags, MAP_KNOWN & ~MAP_NOHUGE);
+	if (r == E_OK)
+		r = pt_check_mapped(as, va, size);
+	if (r == E_OK)
+		r = pt_split_edges(as, va, size, &span);
+	if (r == E_OK)
+		pt_set_flags(as, va, size, flags, &span);
+	span_invalidate(as, &span);
+	return r;
+}
+
+int pt_split(struct pt_space *as, vaddr_t va, unsigned level)
+{
+	if (level < PT_LEVEL_2M || level > PT_LEVEL_1G || !canonical_for(va, pt_va_bits(as)))
+		return E_INVAL;
+	unsigned found;
+	uint64_t *e = pt_find(as, va, level, &found, NULL);
+	if (found != level || !(*e & PTE_P) || !pte_is_leaf(*e, level))
+		return E_NOENT;
+	int r = pt_split_entry(as, e, level, va);
+	if (r == E_OK && as->invalidate)
+		as->invalidate(as, ALIGN_DOWN(va, PT_LEVEL_SIZE(level)), PT_LEVEL_SIZE(level));
+	return r;
+}

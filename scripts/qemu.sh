@@ -1,0 +1,114 @@
+#!/bin/bash
+# qemu.sh - the one way Carto starts QEMU (make run, make debug, tests, people).
+#
+# usage: scripts/qemu.sh [options] [-- extra qemu args]
+#   --mem SIZE         guest RAM (default 512M); any size uses a RAM backend
+#                      with reserve=off, so 64G guests start on small hosts
+#   --cpu MODEL        CPU model (default max: 1 GiB pages, LA57); e.g. qemu64
+#   --phys-bits N      add phys-bits=N to the CPU (1-4 TiB guests need 46)
+#   --machine TYPE     q35 (default) or pc (i440fx)
+#   --smp N            virtual CPUs (default 1)
+#   --cmdline TEXT     kernel command line, written to \EFI\carto\cmdline.txt
+#   --selftest         add "selftest" to the command line and the isa-debug-exit
+#                      device; QEMU then exits 33 on pass, 35 on fail
+#   --esp DIR          boot volume tree (default esp/)
+#   --usb IMG          boot this disk image as USB mass storage on xHCI instead
+#   --no-serial        no serial port at all (like most real PCs)
+#   --serial-log FILE  serial to FILE instead of this terminal
+#   --monitor SOCK     HMP monitor on a unix socket
+#   --display          show a window (default: no display)
+#   --icount           -icount shift=0: deterministic, repeatable TSC counts
+#   --firmware VAR     OVMF variant: default or secboot (needs q35 + SMM)
+#   --debug            start paused with a GDB stub on :1234 (see scripts/gdbinit)
+#   --timeout SEC      kill QEMU after SEC seconds (exit status 124)
+#   --dry-run          print the QEMU command instead of running it
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
+usb= serial=stdio monitor= display=0 icount=0 firmware=default debug=0 timeout=
+dry=0 extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mem) mem=$2; shift ;;
+	--cpu) cpu=$2; shift ;;
+	--phys-bits) physbits=$2; shift ;;
+	--machine) machine=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--cmdline) cmdline=$2; shift ;;
+	--selftest) selftest=1 ;;
+	--esp) esp=$2; shift ;;
+	--usb) usb=$2; shift ;;
+	--no-serial) serial=none ;;
+	--serial-log) serial=file:$2; shift ;;
+	--monitor) monitor=$2; shift ;;
+	--display) display=1 ;;
+	--icount) icount=1 ;;
+	--firmware) firmware=$2; shift ;;
+	--debug) debug=1 ;;
+	--timeout) timeout=$2; shift ;;
+	--dry-run) dry=1 ;;
+	--) shift; extra=("$@"); break ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	*) echo "qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ ! -f "$esp/EFI/BOOT/BOOTX64.EFI" ] && [ -z "$usb" ]; then
+	echo "qemu.sh: $esp/EFI/BOOT/BOOTX64.EFI missing: run 'make' first" >&2
+	exit 1
+fi
+run=$(mktemp -d "${TMPDIR:-/tmp}/carto-qemu.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+
+"$top/ovmf/firmware.sh" vars "$firmware" "$run/vars.fd"
+code=$("$top/ovmf/firmware.sh" code "$firmware")
+
+[ "$selftest" = 1 ] && cmdline="selftest${cmdline:+ $cmdline}"
+bootdisk=()
+if [ -n "$usb" ]; then
+	bootdisk=(-drive "if=none,id=usbdisk,format=raw,file=$usb,snapshot=on"
+		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=usbdisk)
+else
+	# A private copy of the boot volume, so the command line is per run.
+	cp -r "$esp" "$run/esp"
+	if [ -n "$cmdline" ]; then
+		mkdir -p "$run/esp/EFI/carto"
+		printf '%s\n' "$cmdline" >"$run/esp/EFI/carto/cmdline.txt"
+	fi
+	bootdisk=(-drive "format=raw,file=fat:rw:$run/esp")
+fi
+
+mach=$machine
+[ "$firmware" = secboot ] && mach="$machine,smm=on"
+cpuopt=$cpu
+[ -n "$physbits" ] && cpuopt="$cpu,phys-bits=$physbits"
+args=(-machine "$mach" -cpu "$cpuopt" -smp "$smp" -m "$mem"
+	-object "memory-backend-ram,id=ram0,size=$mem,reserve=off" -machine memory-backend=ram0
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+	-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd"
+	"${bootdisk[@]}" -net none -no-reboot)
+[ "$firmware" = secboot ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
+args+=(-serial "$serial")
+[ "$display" = 1 ] || args+=(-display none -vga std)
+[ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server,nowait")
+[ "$selftest" = 1 ] && args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+[ "$icount" = 1 ] && args+=(-icount shift=0)
+if [ "$debug" = 1 ]; then
+	args+=(-s -S)
+	echo "qemu.sh: paused with a GDB stub on localhost:1234; in another terminal:" >&2
+	echo "qemu.sh:   gdb -x $top/scripts/gdbinit" >&2
+fi
+args+=("${extra[@]}")
+
+cmd=(qemu-system-x86_64 "${args[@]}")
+[ -n "$timeout" ] && cmd=(timeout --foreground "$timeout" "${cmd[@]}")
+if [ "$dry" = 1 ]; then
+	printf '%q ' "${cmd[@]}"; echo
+	exit 0
+fi
+set +e
+"${cmd[@]}"
+status=$?
+exit $status
