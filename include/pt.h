@@ -186,7 +186,9 @@ bool va_is_canonical(vaddr_t va);
  * for a split) no page is unmapped (some leaves may be split: same
  * translations). va and size must be 4 KiB aligned, the range non-empty and
  * canonical (as for pt_map). Calls as->invalidate over the changed span
- * (tables are freed before it is called: fine while one CPU uses as).
+ * (the old leaves of split pages included), and only then frees the
+ * emptied tables, so no TLB or paging-structure cache can point into a
+ * freed frame once the hook has done its shootdown.
  * Returns E_OK, E_INVAL or E_NOMEM.
  */
 int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size);

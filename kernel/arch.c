@@ -328,6 +328,8 @@ void print_backtrace(uint64_t rbp)
 		const uint64_t *fp = (const uint64_t *)rbp;
 		uint64_t ret = fp[1];
 
+		if (ret == 0)                /* the outermost frame */
+			break;
 		if (ret == last) {
 			repeat++;
 		} else {

@@ -289,6 +289,7 @@ static const uint32_t palette_rgb[CON_COLOR_COUNT] = {
 };
 
 typedef uint32_t __attribute__((may_alias)) pixel32_t;
+typedef uint64_t __attribute__((may_alias, aligned(4))) pixel64_t;  /* two pixels */
 
 static struct {
 	bool up;
@@ -325,18 +326,30 @@ static void put_pixel(uint8_t *dst, uint32_t px)
 		dst[i] = (uint8_t)(px >> (BYTE_BITS * i));
 }
 
-/* draw_span - one glyph row: bit 31 of @bits is the leftmost pixel. */
+/*
+ * draw_span - one glyph row: bit 31 of @bits is the leftmost pixel.
+ * 32-bit pixels are stored two at a time from a 4-entry table of pixel
+ * pairs (the common case, and half the stores); other sizes byte-wise.
+ */
 static void draw_span(uint8_t *dst, uint32_t bits, uint32_t fg, uint32_t bg)
 {
-	unsigned x;
+	unsigned x = 0;
 
 	if (fbc.pf.bytes == sizeof(pixel32_t)) {
+		/* Index: left pixel's bit, right pixel's bit. Little endian:
+		 * the left pixel is the low half. */
+		const uint64_t pair[4] = {
+			bg | (uint64_t)bg << 32, bg | (uint64_t)fg << 32,   /* 00 01 */
+			fg | (uint64_t)bg << 32, fg | (uint64_t)fg << 32,   /* 10 11 */
+		};
 		pixel32_t *p = (pixel32_t *)dst;
-		for (x = 0; x < fbc.fw; x++, bits <<= 1)
+		for (; x + 2 <= fbc.fw; x += 2, bits <<= 2)
+			*(pixel64_t *)(p + x) = pair[bits >> 30];
+		if (x < fbc.fw)
 			p[x] = (bits & 0x80000000u) ? fg : bg;
 		return;
 	}
-	for (x = 0; x < fbc.fw; x++, bits <<= 1)
+	for (; x < fbc.fw; x++, bits <<= 1)
 		put_pixel(dst + x * fbc.pf.bytes, (bits & 0x80000000u) ? fg : bg);
 }
 

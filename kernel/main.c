@@ -43,6 +43,7 @@ void kernel_main(struct handoff *hv)
 	console_init_serial();
 	arch_init();
 	check_handoff(h);
+	selftest_set_handoff(h);   /* selftest mode: a panic from here on exits QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kmem_init(h);
 	kmem_drop_identity(h);
@@ -57,10 +58,8 @@ void kernel_main(struct handoff *hv)
 	const char *crash = cmdline_value(h->cmdline, "crash");
 	if (crash)
 		selftest_crash(crash);
-	if (cmdline_has(h->cmdline, "selftest")) {
-		selftest_set_handoff(h);
+	if (selftest_mode())
 		selftest_run();
-	}
 	for (;;)
 		hlt();
 }

@@ -54,11 +54,13 @@ bool selftest_check(bool ok, const char *file, int line, const char *cond,
 	if (ok)
 		return true;
 	st.failures++;
-	kprintf("# %s: %s:%d: check `%s` failed: ", st.current ? st.current : "(no test)",
+	kprintf("# %s: %s:%d: check `%s` failed", st.current ? st.current : "(no test)",
 		file, line, cond);
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
+	if (strcmp(fmt, ST_MESSAGE_SEP) != 0) {
+		va_start(ap, fmt);
+		kvprintf(fmt, ap);
+		va_end(ap);
+	}
 	kputs("\n");
 	return false;
 }

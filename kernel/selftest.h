@@ -57,11 +57,16 @@ struct selftest {
 		{ #name, selftest_fn_##name };                                 \
 	static void selftest_fn_##name(void)
 
+/* ST_CHECK(cond) or ST_CHECK(cond, "format", args...); the format must be
+ * a string literal. */
 #define ST_CHECK(cond, ...) \
-	selftest_check((cond) ? true : false, __FILE__, __LINE__, #cond, __VA_ARGS__)
+	selftest_check((cond) ? true : false, __FILE__, __LINE__, #cond, \
+		       ST_MESSAGE_SEP __VA_ARGS__)
+#define ST_MESSAGE_SEP ": "   /* also keeps the format from being empty */
 
 /* selftest_check - ST_CHECK's worker: on !ok, count a failure for the
- * running test and print the diagnostic. Returns ok. */
+ * running test and print the diagnostic; @fmt starts with ST_MESSAGE_SEP.
+ * Returns ok. */
 bool selftest_check(bool ok, const char *file, int line, const char *cond,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -12,8 +12,9 @@
 
 #define DMAP_FLAGS (MAP_WRITE | MAP_GLOBAL | MAP_CACHE(CACHE_WB))   /* RW, NX, WB */
 
-/* Called for each leaf of the direct map, in increasing address order. */
-typedef int (*dmap_visit_fn)(void *ctx, paddr_t pa, unsigned level);
+/* Called for each batch of @count consecutive leaves of one level starting
+ * at @pa, in increasing address order. */
+typedef int (*dmap_visit_fn)(void *ctx, paddr_t pa, unsigned level, uint64_t count);
 
 /*
  * dmap_next_run - the next run of RAM at or after entry *i: RAM entries
@@ -60,15 +61,15 @@ static unsigned dmap_leaf_level(paddr_t pa, paddr_t end, bool has_1g)
 	return PT_LEVEL_4K;
 }
 
-/* Count one leaf of the given level in st. */
-static void dmap_count_leaf(struct dmap_stats *st, unsigned level)
+/* Count @count leaves of the given level in st. */
+static void dmap_count_leaves(struct dmap_stats *st, unsigned level, uint64_t count)
 {
 	switch (level) {
-	case PT_LEVEL_1G: st->pages_1g++; break;
-	case PT_LEVEL_2M: st->pages_2m++; break;
-	default:          st->pages_4k++; break;
+	case PT_LEVEL_1G: st->pages_1g += count; break;
+	case PT_LEVEL_2M: st->pages_2m += count; break;
+	default:          st->pages_4k += count; break;
 	}
-	st->ram_bytes += PT_LEVEL_SIZE(level);
+	st->ram_bytes += count * PT_LEVEL_SIZE(level);
 }
 
 /*
@@ -76,7 +77,8 @@ static void dmap_count_leaf(struct dmap_stats *st, unsigned level)
  * call visit for each; fills st's page and byte counts (not tables). RAM
  * at or above DMAP_MAX_PHYS is counted in skipped_bytes. Runs are shrunk to
  * whole pages (a clean map has nothing to shrink). Stops at the first
- * visitor error and returns it, else E_OK.
+ * visitor error and returns it, else E_OK; st then counts the batches
+ * visited successfully before it.
  */
 static int dmap_walk(const struct memmap *map, bool has_1g, dmap_visit_fn visit,
 		     void *ctx, struct dmap_stats *st)
@@ -95,12 +97,18 @@ static int dmap_walk(const struct memmap *map, bool has_1g, dmap_visit_fn visit,
 			end = MAX(start, DMAP_MAX_PHYS);
 		}
 		for (paddr_t pa = start; pa < end; ) {
+			/* A batch: leaves of one level, back to back. */
 			unsigned level = dmap_leaf_level(pa, end, has_1g);
-			int r = visit(ctx, pa, level);
+			paddr_t first = pa;
+			uint64_t count = 0;
+			do {
+				pa += PT_LEVEL_SIZE(level);
+				count++;
+			} while (pa < end && dmap_leaf_level(pa, end, has_1g) == level);
+			int r = visit(ctx, first, level, count);
 			if (r != E_OK)
 				return r;
-			dmap_count_leaf(st, level);
-			pa += PT_LEVEL_SIZE(level);
+			dmap_count_leaves(st, level, count);
 		}
 	}
 	return E_OK;
@@ -116,17 +124,19 @@ struct dmap_plan_ctx {
 };
 
 /* Count the tables below the root that a leaf at pa, level needs. */
-static int dmap_plan_visit(void *ctx, paddr_t pa, unsigned level)
+static int dmap_plan_visit(void *ctx, paddr_t pa, unsigned level, uint64_t count)
 {
 	struct dmap_plan_ctx *c = ctx;
-	vaddr_t va = phys_to_dmap(pa);
 
-	for (unsigned l = level; l < PT_LEVELS; l++) {
-		uint64_t table = va >> PT_LEVEL_SHIFT(l + 1);
-		if (!c->seen[l] || c->last[l] != table) {
-			c->seen[l] = true;
-			c->last[l] = table;
-			c->tables++;
+	for (uint64_t k = 0; k < count; k++) {
+		vaddr_t va = phys_to_dmap(pa + k * PT_LEVEL_SIZE(level));
+		for (unsigned l = level; l < PT_LEVELS; l++) {
+			uint64_t table = va >> PT_LEVEL_SHIFT(l + 1);
+			if (!c->seen[l] || c->last[l] != table) {
+				c->seen[l] = true;
+				c->last[l] = table;
+				c->tables++;
+			}
 		}
 	}
 	return E_OK;
@@ -141,13 +151,16 @@ void dmap_plan(const struct memmap *map, bool has_1g, struct dmap_stats *st)
 	st->tables = c.tables;
 }
 
-/* Map one leaf: pt_map picks exactly this level, since va and pa are
- * aligned to it and the size is the leaf size. */
-static int dmap_build_visit(void *ctx, paddr_t pa, unsigned level)
+/* Map one batch with one pt_map call. pt_map picks exactly this level for
+ * every leaf: it chooses, like dmap_leaf_level, the largest leaf that the
+ * alignment and the remaining length allow, and within a batch of level-L
+ * leaves no larger leaf fits (else dmap_leaf_level would have chosen it).
+ * The tests check that what is built equals the plan. */
+static int dmap_build_visit(void *ctx, paddr_t pa, unsigned level, uint64_t count)
 {
 	struct pt_space *as = ctx;
 
-	return pt_map(as, phys_to_dmap(pa), pa, PT_LEVEL_SIZE(level), DMAP_FLAGS);
+	return pt_map(as, phys_to_dmap(pa), pa, count * PT_LEVEL_SIZE(level), DMAP_FLAGS);
 }
 
 int dmap_build(struct pt_space *as, const struct memmap *map,

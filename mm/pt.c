@@ -352,12 +352,19 @@ int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
 	uint64_t done = 0;
 	while (done < size) {
 		unsigned level = pt_leaf_level(as, va + done, pa + done, size - done, flags);
+		uint64_t bits = pt_pte_bits(flags, level);
 		uint64_t *slot;
 		r = pt_leaf_slot(as, va + done, level, &slot);
 		if (r != E_OK)
 			break;
-		pte_set(slot, (pa + done) | pt_pte_bits(flags, level));
-		done += PT_LEVEL_SIZE(level);
+		/* Fill the following entries of the same table directly while
+		 * the leaf level stays the same: one walk per table, not per
+		 * leaf (pt_check_free has shown they are all empty). */
+		do {
+			pte_set(slot++, (pa + done) | bits);
+			done += PT_LEVEL_SIZE(level);
+		} while (done < size && PX(level, va + done) != 0 &&
+			 pt_leaf_level(as, va + done, pa + done, size - done, flags) == level);
 	}
 	if (done > 0 && as->invalidate)
 		as->invalidate(as, va, done);
@@ -394,31 +401,56 @@ void pt_walk(const struct pt_space *as, vaddr_t va, struct pt_walk *w)
 
 /* ---- changing existing mappings: split, unmap, protect ------------------- */
 
-/* The span of addresses whose entries changed, for as->invalidate.
- * size 0: nothing changed. */
-struct pt_span {
+/*
+ * What one change of existing mappings did: the span of addresses whose
+ * entries changed (size 0: none), and the tables it unlinked. An unlinked
+ * table is only given back after as->invalidate, since until then a TLB or
+ * paging-structure cache may still point into it. The unlinked tables are
+ * chained through their own first entry (a page-aligned address: never
+ * present), so no memory is needed to remember them.
+ */
+struct pt_change {
 	vaddr_t lo;
 	uint64_t size;
+	paddr_t unlinked;             /* first unlinked table */
+	uint64_t unlinked_count;
 };
 
-/* Grow span to cover [va, va+size) as well. */
-static void span_add(struct pt_span *span, vaddr_t va, uint64_t size)
+/* Grow the changed span to cover [va, va+size) as well. */
+static void change_add(struct pt_change *ch, vaddr_t va, uint64_t size)
 {
-	if (span->size == 0) {
-		span->lo = va;
-		span->size = size;
+	if (ch->size == 0) {
+		ch->lo = va;
+		ch->size = size;
 		return;
 	}
-	vaddr_t last = MAX(span->lo + span->size - 1, va + size - 1);
-	span->lo = MIN(span->lo, va);
-	span->size = last - span->lo + 1;
+	vaddr_t last = MAX(ch->lo + ch->size - 1, va + size - 1);
+	ch->lo = MIN(ch->lo, va);
+	ch->size = last - ch->lo + 1;
 }
 
-/* Tell the TLB hook about span, if anything changed. */
-static void span_invalidate(struct pt_space *as, const struct pt_span *span)
+/* Remember a table taken out of the tree, to free it after invalidation. */
+static void change_unlink(struct pt_space *as, struct pt_change *ch, paddr_t table)
 {
-	if (span->size > 0 && as->invalidate)
-		as->invalidate(as, span->lo, span->size);
+	pte_set(pt_table(as, table), ch->unlinked);
+	ch->unlinked = table;
+	ch->unlinked_count++;
+	as->tables--;
+}
+
+/* Finish a change: tell the TLB hook about the span, if anything changed,
+ * then give the unlinked tables back to the frame source. */
+static void change_finish(struct pt_space *as, struct pt_change *ch)
+{
+	if (ch->size > 0 && as->invalidate)
+		as->invalidate(as, ch->lo, ch->size);
+	for (; ch->unlinked_count > 0; ch->unlinked_count--) {
+		paddr_t table = ch->unlinked;
+		uint64_t *t = pt_table(as, table);
+		ch->unlinked = t[0];
+		t[0] = 0;
+		as->src->free(as->src, table);
+	}
 }
 
 /* A leaf's attribute bits: everything but its address (the PAT bit of a
@@ -463,7 +495,7 @@ static int pt_split_entry(struct pt_space *as, uint64_t *e, unsigned level, vadd
 
 /* Split leaves until va is the first byte of a leaf (or unmapped). A va
  * that is not canonical is the end of a half: a boundary of every block. */
-static int pt_split_at(struct pt_space *as, vaddr_t va, struct pt_span *span)
+static int pt_split_at(struct pt_space *as, vaddr_t va, struct pt_change *ch)
 {
 	if (!canonical_for(va, pt_va_bits(as)))
 		return E_OK;
@@ -476,18 +508,18 @@ static int pt_split_at(struct pt_space *as, vaddr_t va, struct pt_span *span)
 		int r = pt_split_entry(as, e, level, va);
 		if (r != E_OK)
 			return r;
-		span_add(span, ALIGN_DOWN(va, leaf), leaf);
+		change_add(ch, ALIGN_DOWN(va, leaf), leaf);
 	}
 }
 
 /* Split the leaves straddling either edge of [va, va+size), so that every
  * leaf meeting the range lies wholly inside it. */
 static int pt_split_edges(struct pt_space *as, vaddr_t va, uint64_t size,
-			  struct pt_span *span)
+			  struct pt_change *ch)
 {
-	int r = pt_split_at(as, va, span);
+	int r = pt_split_at(as, va, ch);
 	if (r == E_OK)
-		r = pt_split_at(as, va + size, span);
+		r = pt_split_at(as, va + size, ch);
 	return r;
 }
 
@@ -503,13 +535,13 @@ static bool table_is_empty(const struct pt_space *as, paddr_t pa)
 
 /*
  * pt_prune - after a step of the walk w (toward va) that ended at va_next:
- * give back, bottom up, each table on w's path that is empty and that the
+ * unlink, bottom up, each table on w's path that is empty and that the
  * range is done with (its block ends at va_next, or the range is finished).
  * Stops at the first table still in use or still to be visited. Never the
  * root, never a table under a kernel-half root entry.
  */
 static void pt_prune(struct pt_space *as, const struct pt_walk *w, vaddr_t va,
-		     vaddr_t va_next, bool finished)
+		     vaddr_t va_next, bool finished, struct pt_change *ch)
 {
 	for (unsigned d = w->depth - 1; d > 0; d--) {
 		unsigned level = w->level[d];
@@ -520,15 +552,14 @@ static void pt_prune(struct pt_space *as, const struct pt_walk *w, vaddr_t va,
 		if (!table_is_empty(as, w->table[d]))
 			return;
 		pte_set(pt_table(as, w->table[d - 1]) + PX(w->level[d - 1], va), 0);
-		as->src->free(as->src, w->table[d]);
-		as->tables--;
+		change_unlink(as, ch, w->table[d]);
 	}
 }
 
 /* Clear every leaf in [va, va+size), whose edges are already split, and
- * give back the tables that leaves empty. */
+ * unlink the tables that leaves empty. */
 static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
-			   struct pt_span *span)
+			   struct pt_change *ch)
 {
 	while (size > 0) {
 		struct pt_walk w = { .depth = 0 };
@@ -538,9 +569,9 @@ static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
 		if (*e & PTE_P) {
 			/* Edges are split, so this leaf is [va, va + step). */
 			pte_set(e, 0);
-			span_add(span, va, step);
+			change_add(ch, va, step);
 		}
-		pt_prune(as, &w, va, va + step, size == step);
+		pt_prune(as, &w, va, va + step, size == step, ch);
 		va += step;
 		size -= step;
 	}
@@ -548,14 +579,14 @@ static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
 
 int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size)
 {
-	struct pt_span span = { 0, 0 };
+	struct pt_change ch = { 0, 0, 0, 0 };
 	int r = pt_check_va_range(as, va, size);
 
 	if (r == E_OK)
-		r = pt_split_edges(as, va, size, &span);
+		r = pt_split_edges(as, va, size, &ch);
 	if (r == E_OK)
-		pt_clear_range(as, va, size, &span);
-	span_invalidate(as, &span);
+		pt_clear_range(as, va, size, &ch);
+	change_finish(as, &ch);
 	return r;
 }
 
@@ -577,9 +608,9 @@ static int pt_check_mapped(const struct pt_space *as, vaddr_t va, uint64_t size)
 /* Rewrite every leaf in [va, va+size), whose edges are already split, with
  * flags, keeping its address and A/D bits. */
 static void pt_set_flags(struct pt_space *as, vaddr_t va, uint64_t size,
-			 uint32_t flags, struct pt_span *span)
+			 uint32_t flags, struct pt_change *ch)
 {
-	span_add(span, va, size);
+	change_add(ch, va, size);
 	while (size > 0) {
 		unsigned level;
 		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
@@ -592,7 +623,7 @@ static void pt_set_flags(struct pt_space *as, vaddr_t va, uint64_t size,
 
 int pt_protect(struct pt_space *as, vaddr_t va, uint64_t size, uint32_t flags)
 {
-	struct pt_span span = { 0, 0 };
+	struct pt_change ch = { 0, 0, 0, 0 };
 	int r = pt_check_va_range(as, va, size);
 
 	if (r == E_OK)
@@ -600,10 +631,10 @@ int pt_protect(struct pt_space *as, vaddr_t va, uint64_t size, uint32_t flags)
 	if (r == E_OK)
 		r = pt_check_mapped(as, va, size);
 	if (r == E_OK)
-		r = pt_split_edges(as, va, size, &span);
+		r = pt_split_edges(as, va, size, &ch);
 	if (r == E_OK)
-		pt_set_flags(as, va, size, flags, &span);
-	span_invalidate(as, &span);
+		pt_set_flags(as, va, size, flags, &ch);
+	change_finish(as, &ch);
 	return r;
 }
 

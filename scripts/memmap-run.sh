@@ -31,7 +31,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 efi_app=$top/esp/EFI/carto/memmap.efi
 
-mem=512M machine=q35 image= out= serial_log= timeout=120 quiet=0 readonly=0
+mem=512M machine=q35 image='' out='' serial_log='' timeout=120 quiet=0 readonly=0
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -12,11 +12,17 @@ static void collect_warning(void *ctx, const struct memmap_warning *w)
 {
 	struct analysis *a = ctx;
 
+	if (a->warning_count == AN_MAX_WARNINGS) {
+		a->warnings_dropped++;
+		return;
+	}
 	if (a->warning_count == a->warning_cap) {
 		size_t cap = a->warning_cap ? 2 * a->warning_cap : 16;
 		struct an_warning *n = realloc(a->warnings, cap * sizeof(*n));
-		if (!n)
-			return;          /* dropped; the count below stays honest */
+		if (!n) {
+			a->warnings_dropped++;
+			return;
+		}
 		a->warnings = n;
 		a->warning_cap = cap;
 	}

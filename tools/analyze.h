@@ -23,6 +23,10 @@ struct type_total {
 	uint64_t bytes;
 };
 
+/* Warnings kept per analysis; past this they are only counted (n
+ * overlapping descriptors make n*(n-1)/2 overlap reports). */
+#define AN_MAX_WARNINGS 1000
+
 struct analysis {
 	const struct map_file *file;
 	const struct parsed_map *map;
@@ -30,6 +34,7 @@ struct analysis {
 	struct memmap clean;         /* entries allocated here */
 	struct an_warning *warnings;
 	size_t warning_count, warning_cap;
+	size_t warnings_dropped;     /* reported but not kept (cap or no memory) */
 	struct type_total *totals;   /* clean map, one per type present, by type */
 	size_t total_count;
 	uint64_t ram_bytes;          /* clean map, RAM types */

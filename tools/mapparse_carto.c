@@ -15,8 +15,10 @@
  * Columns: decimal index, Name(typenum) (the number is authoritative),
  * start and exclusive end (16 hex digits), decimal pages, a human size
  * (ignored), the attributes in hex, then their names (ignored). The end
- * must be start + pages * 4 KiB (mod 2^64: an entry whose end overflows is
- * kept, for memmap_from_efi to report). Our own format, so read strictly:
+ * must be start + pages * 4 KiB; where that passes 2^64 the dump prints
+ * 0xffffffffffffffff, and the entry is kept for memmap_from_efi to report.
+ * An "error:" line where rows belong is the tool saying it could not read
+ * the map; it is passed on as the error. Our own format, so read strictly:
  * inside the table every line must be a row, and a missing "end of map"
  * line or a count that does not add up means the dump is truncated.
  */
@@ -203,7 +205,10 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 	}
 	if (number(p, no, cur_hex0x(&c, &attr), attr, U64_LIMIT, "the 0x attributes") < 0)
 		return -1;
-	if ((uint64_t)end != (uint64_t)start + ((uint64_t)pages << EFI_PAGE_SHIFT))
+	/* An end past 2^64 is printed saturated (or wrapped, by older dumps). */
+	u128 want = start + (pages << EFI_PAGE_SHIFT);
+	bool overflows = want >= U64_LIMIT;
+	if (end != want && !(overflows && (end == UINT64_MAX || end == (uint64_t)want)))
 		return mp_error(p, no, "Carto dump: end 0x%016llx is not start + %llu pages",
 				(unsigned long long)end, (unsigned long long)pages);
 	d.phys_start = (uint64_t)start;
@@ -233,6 +238,11 @@ static int rows_state(struct parser *p, struct cur c, unsigned no)
 					(unsigned long long)p->carto_rows);
 		p->carto = CARTO_TRAILER;
 		return mp_close(p) < 0 ? LINE_ERROR : LINE_MINE;
+	}
+	if (starts(&c, "error:")) {
+		cur_skip_spaces(&c);
+		return mp_error(p, no, "the dump tool could not read the map: %.*s",
+				(int)(c.end - c.p), c.p);
 	}
 	if (starts(&c, CARTO_MAGIC))
 		return mp_error(p, no, "Carto dump truncated: a new dump starts before "

@@ -65,15 +65,23 @@ static void text_warning(FILE *f, const char *name, const struct an_warning *aw)
 	fprintf(f, ": %s\n", an_consequence(w));
 }
 
+static void text_dropped(FILE *f, const struct analysis *a)
+{
+	if (a->warnings_dropped)
+		fprintf(f, "  ... and %zu more problems, not listed\n", a->warnings_dropped);
+}
+
 static void text_warnings(FILE *f, const char *name, const struct analysis *a)
 {
 	if (!a->warning_count) {
 		fprintf(f, "memmap_from_efi reported no problems\n");
 		return;
 	}
-	fprintf(f, "problems memmap_from_efi reported (%zu):\n", a->warning_count);
+	fprintf(f, "problems memmap_from_efi reported (%zu):\n",
+		a->warning_count + a->warnings_dropped);
 	for (size_t i = 0; i < a->warning_count; i++)
 		text_warning(f, name, &a->warnings[i]);
+	text_dropped(f, a);
 }
 
 static void text_show(FILE *f, const char *name, const struct analysis *a)
@@ -142,6 +150,7 @@ static void text_plan(FILE *f, const char *name, const struct analysis *a,
 		fprintf(f, "  %s:%u: %s\n", name, a->map->notes[i].line, a->map->notes[i].text);
 	for (size_t i = 0; i < a->warning_count; i++)
 		text_warning(f, name, &a->warnings[i]);
+	text_dropped(f, a);
 	if (!a->warning_count && !a->map->note_count)
 		fprintf(f, "  none\n");
 }
@@ -210,15 +219,19 @@ static void json_warnings(FILE *f, const struct analysis *a)
 		json_string(f, an_consequence(&aw->w));
 		fprintf(f, "}");
 	}
-	fprintf(f, "%s]", a->warning_count ? "\n  " : "");
+	fprintf(f, "%s],\n  \"warnings_not_listed\": %zu", a->warning_count ? "\n  " : "",
+		a->warnings_dropped);
 }
 
-static void json_totals(FILE *f, const struct analysis *a, bool only_unmapped)
+/* Which totals json_totals lists. */
+enum totals_filter { TOTALS_ALL, TOTALS_NOT_RAM };
+
+static void json_totals(FILE *f, const struct analysis *a, enum totals_filter which)
 {
 	bool first = true;
 
 	for (size_t i = 0; i < a->total_count; i++) {
-		if (only_unmapped && mem_type_is_ram(a->totals[i].type))
+		if (which == TOTALS_NOT_RAM && mem_type_is_ram(a->totals[i].type))
 			continue;
 		fprintf(f, "%s\n    {", first ? "" : ",");
 		json_type(f, a->totals[i].type);
@@ -241,7 +254,9 @@ static void json_head(FILE *f, const char *name, const struct analysis *a)
 		fprintf(f, ", \"revision\": %" PRIu32 ", \"uefi\": \"%u.%u\"}", a->map->fw_revision,
 			a->map->uefi_major, a->map->uefi_minor);
 	} else if (a->file->firmware[0]) {
+		fprintf(f, "{\"vendor\": ");
 		json_string(f, a->file->firmware);
+		fprintf(f, ", \"line\": %u}", a->file->firmware_line);
 	} else {
 		fprintf(f, "null");
 	}
@@ -266,7 +281,7 @@ static void json_show(FILE *f, const char *name, const struct analysis *a)
 		fprintf(f, ", \"ram\": %s}", mem_type_is_ram(e->type) ? "true" : "false");
 	}
 	fprintf(f, "%s],\n  \"totals\": [", a->clean.count ? "\n  " : "");
-	json_totals(f, a, false);
+	json_totals(f, a, TOTALS_ALL);
 	fprintf(f, ",\n  \"ram_bytes\": %" PRIu64 ",\n  \"all_bytes\": %" PRIu64 ",\n",
 		a->ram_bytes, a->all_bytes);
 	json_warnings(f, a);
@@ -291,7 +306,7 @@ static void json_plan(FILE *f, const char *name, const struct analysis *a,
 		p->window_chunks, p->window_bytes);
 	fprintf(f, "  \"alloc_meta_bytes\": %" PRIu64 ",\n  \"not_mapped\": [",
 		p->alloc_meta_bytes);
-	json_totals(f, a, true);
+	json_totals(f, a, TOTALS_NOT_RAM);
 	fprintf(f, ",\n");
 	json_warnings(f, a);
 	fprintf(f, "\n}\n");

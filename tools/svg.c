@@ -155,7 +155,8 @@ static void svg_title(FILE *f, const char *name, const struct analysis *a)
 	xml_text(f, a->map->label);
 	fprintf(f, "%s; %zu entries; RAM %s", a->map->partial ? " (PARTIAL)" : "",
 		a->clean.count, human_size(s, a->ram_bytes));
-	fprintf(f, "; %zu problems reported (carto-memmap show)</text>\n", a->warning_count);
+	fprintf(f, "; %zu problems reported (carto-memmap show)</text>\n",
+		a->warning_count + a->warnings_dropped);
 }
 
 /* Legend: one swatch per type present, then the gap swatch. Returns its height. */
@@ -182,8 +183,11 @@ static double svg_legend(FILE *f, const struct analysis *a, double y0)
 	return (double)((n + LEGEND_COLS - 1) / LEGEND_COLS) * LEGEND_ROW_H;
 }
 
-static void svg_row(FILE *f, const struct row *r, double y0, bool last_before_gap)
+/* Draw row r; next is the row after it (NULL for the last), which decides
+ * whether r's end address is labelled too. */
+static void svg_row(FILE *f, const struct row *r, const struct row *next, double y0)
 {
+	bool last_before_gap = !next || next->gap || next->col != r->col;
 	char s[HUMAN_SIZE_LEN], t[TYPE_NAME_LEN], at[ATTR_TEXT_LEN];
 	double x = MARGIN + r->col * COL_W, y = y0 + r->y;
 	double bx = x + ADDR_W, ty = y + (r->h < 22 ? r->h / 2 + 4 : 14);
@@ -236,7 +240,7 @@ void svg_write(FILE *f, const char *name, const struct analysis *a)
 	svg_title(f, name, a);
 	double y0 = MARGIN + TITLE_H + svg_legend(f, a, MARGIN + TITLE_H) + 12;
 	for (size_t i = 0; r && i < n; i++)
-		svg_row(f, &r[i], y0, i + 1 == n || r[i + 1].gap || r[i + 1].col != r[i].col);
+		svg_row(f, &r[i], i + 1 < n ? &r[i + 1] : NULL, y0);
 	if (n > 0 && r[n - 1].h < 2 * ROW_MIN_H) {
 		const struct row *l = &r[n - 1];
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\" "

@@ -68,8 +68,8 @@ const char *efiu_status_text(EFI_STATUS status);
 
 /*
  * efiu_con_write - print @n bytes of ASCII text on @out, turning "\n" into
- * "\r\n" and other bytes outside printable ASCII (except '\r') into '?'. Ignores errors (there
- * is nobody to tell).
+ * "\r\n" and bytes outside printable ASCII (other than '\r') into '?'.
+ * Ignores errors (there is nobody to tell).
  */
 void efiu_con_write(SIMPLE_TEXT_OUTPUT_INTERFACE *out, const char *s, size_t n);
 

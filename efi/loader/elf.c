@@ -90,7 +90,11 @@ void load_kernel(struct handoff *h)
 				fail(EFI_SUCCESS, "kernel segments %u and %u overlap", k, i);
 		}
 		paddr_t pa = fw_alloc_pages(bytes / PAGE_SIZE, 0, "a kernel segment");
-		memcpy((void *)(pa + (ph[i].vaddr - va)), kernel_elf_start + ph[i].offset, ph[i].filesz);
+		/* Copy the file part, zero the rest (head padding and bss). */
+		uint64_t head = ph[i].vaddr - va;
+		fast_zero((void *)pa, head);
+		fast_copy((void *)(pa + head), kernel_elf_start + ph[i].offset, ph[i].filesz);
+		fast_zero((void *)(pa + head + ph[i].filesz), bytes - head - ph[i].filesz);
 		h->segments[h->segment_count++] = (struct handoff_segment){
 			.va = va, .pa = pa, .size = bytes, .flags = map_flags_of(&ph[i]) };
 		reserve(h, pa, pa + bytes, RES_KERNEL);

@@ -97,8 +97,15 @@ paddr_t fw_alloc_pages(uint64_t pages, paddr_t max_addr, const char *what)
 			       EfiLoaderData, pages, &pa);
 	if (EFI_ERROR(st))
 		fail(st, "out of memory allocating %lu KiB for %a", pages * 4, what);
-	memset((void *)pa, 0, pages * PAGE_SIZE);
 	return pa;
+}
+
+bool fw_alloc_at(paddr_t pa, uint64_t pages)
+{
+	EFI_PHYSICAL_ADDRESS addr = pa;
+
+	fw_guard("allocation after ExitBootServices");
+	return BS->AllocatePages(AllocateAddress, EfiLoaderData, pages, &addr) == EFI_SUCCESS;
 }
 
 void fw_free_pages(paddr_t pa, uint64_t pages)

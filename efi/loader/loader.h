@@ -23,8 +23,9 @@
 extern EFI_HANDLE loader_image;
 extern bool boot_services_exited;
 
-/* Allocate @pages zeroed 4 KiB pages of EfiLoaderData below @max_addr
- * (or anywhere if 0); returns the physical address or panics with @what. */
+/* Allocate @pages 4 KiB pages of EfiLoaderData below @max_addr (or
+ * anywhere if 0); returns the physical address or panics with @what.
+ * The memory is NOT zeroed (callers zero what they use). */
 paddr_t fw_alloc_pages(uint64_t pages, paddr_t max_addr, const char *what);
 /* Allocate @bytes (page multiple not needed) aligned to @align (a power of
  * two, at least 4 KiB) below @max_addr; panics with @what on failure.
@@ -32,6 +33,8 @@ paddr_t fw_alloc_pages(uint64_t pages, paddr_t max_addr, const char *what);
 paddr_t fw_alloc_aligned(uint64_t bytes, uint64_t align, paddr_t max_addr,
 			 const char *what);
 void fw_free_pages(paddr_t pa, uint64_t pages);
+/* Allocate @pages pages at exactly @pa; false if the firmware refuses. */
+bool fw_alloc_at(paddr_t pa, uint64_t pages);
 /* Stop with a message the user can read; returns to the firmware with
  * @status after a key press (or a timeout) while boot services are alive. */
 void __attribute__((noreturn)) fail(EFI_STATUS status, const char *fmt, ...);
@@ -54,7 +57,7 @@ void load_kernel(struct handoff *h);
 /* ---- pool.c: page-table frames ----------------------------------------------------- */
 /* The frame source for building page tables: 2 MiB chunks below
  * PT_WINDOW_MAX_PHYS, recorded in h->pool. */
-struct pt_frame_source *pool_init(struct handoff *h);
+struct pt_frame_source *pool_init(struct handoff *h, const struct memmap *map);
 
 /* ---- paging.c: the new address space ------------------------------------------------- */
 void build_page_tables(struct handoff *h, const struct memmap *map,
@@ -78,6 +81,23 @@ void exit_boot_services(struct fw_map *m, struct handoff *h);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
+
+/* Block fill and copy with one string instruction each: gnu-efi's memset
+ * and memcpy go byte by byte, which costs millions of cycles for the
+ * kernel image and stacks. */
+static inline void fast_zero(void *dst, size_t n)
+{
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(0) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(0) : "memory");
+}
+
+static inline void fast_copy(void *dst, const void *src, size_t n)
+{
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
+}
 
 static inline uint64_t rdtsc(void)
 {

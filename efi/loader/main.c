@@ -44,6 +44,7 @@ static struct handoff *alloc_handoff(void)
 	paddr_t pa = fw_alloc_pages(bytes / PAGE_SIZE, 0, "the hand-off block");
 	struct handoff *h = (struct handoff *)pa;
 
+	fast_zero(h, bytes);
 	h->magic = HANDOFF_MAGIC;
 	h->version = HANDOFF_VERSION;
 	h->size = sizeof(*h);
@@ -99,7 +100,8 @@ static paddr_t alloc_trampoline(struct handoff *h)
 {
 	/* Below 4 GiB, so its identity address is a canonical lower-half one. */
 	paddr_t pa = fw_alloc_pages(1, 4 * GiB, "the trampoline");
-	memcpy((void *)pa, tramp_start, (size_t)(tramp_end - tramp_start));
+	fast_zero((void *)pa, PAGE_SIZE);
+	fast_copy((void *)pa, tramp_start, (size_t)(tramp_end - tramp_start));
 	reserve(h, pa, pa + PAGE_SIZE, RES_TRAMPOLINE);
 	return pa;
 }
@@ -120,6 +122,36 @@ static void __attribute__((noreturn)) enter_kernel(struct handoff *h, paddr_t tr
 	((trampoline_fn)tramp)(phys_to_dmap((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
 }
 
+/* True if the command line holds @word as a whole blank-separated word. */
+static bool cmdline_word(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = cmdline; *p; ) {
+		while (*p == ' ')
+			p++;
+		size_t len = 0;
+		while (p[len] && p[len] != ' ')
+			len++;
+		if (len == n && memcmp(p, word, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/*
+ * With "gdb" on the command line the loader waits here until a debugger
+ * clears loader_wait (scripts/gdbinit does: it loads the loader's symbols
+ * at the base printed above, then sets the variable).
+ */
+volatile int loader_wait = 1;
+static void wait_for_debugger(void)
+{
+	Print(L"carto: waiting for gdb (scripts/gdbinit clears loader_wait)\r\n");
+	while (loader_wait)
+		__asm__ volatile("pause");
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	uint64_t t0 = rdtsc();
@@ -133,7 +165,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct handoff *h = alloc_handoff();
 	h->tsc[PHASE_LOADER_START] = t0;
 	collect_cmdline(h);
-	Print(L"carto: loader at %lx\r\n", h->loader_image_base);
+	/* Printing through the firmware console costs more than the rest of
+	 * the loader together, so by default the loader is silent. */
+	bool verbose = cmdline_word(h->cmdline, "verbose") || cmdline_word(h->cmdline, "gdb");
+	if (verbose)
+		Print(L"carto: loader at %lx\r\n", h->loader_image_base);
+	if (cmdline_word(h->cmdline, "gdb"))
+		wait_for_debugger();
 	probe_cpu(h);
 	collect_firmware_id(h);
 	collect_framebuffer(h);
@@ -152,10 +190,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	build_page_tables(h, &boot_map, stacks, tramp);
 	h->tsc[PHASE_PT_BUILT] = rdtsc();
 
-	/* The final map may have grown with our allocations: re-read it (this
-	 * may still allocate) and size the clean map for it. */
-	fw_map_read(&fwmap);
-	struct memmap final_map = alloc_clean_map(h, &fwmap);
+	/* The final map: allocate the clean map's room first, then read, so
+	 * that no allocation falls between the read and ExitBootServices.
+	 * If the read had to grow the buffer, the room may be too small:
+	 * allocate again and re-read. */
+	struct memmap final_map;
+	do {
+		final_map = alloc_clean_map(h, &fwmap);
+		fw_map_read(&fwmap);
+	} while (final_map.capacity < 2 * (fwmap.capacity / fwmap.desc_size));
 	reserve(h, (paddr_t)final_map.entries,
 		(paddr_t)final_map.entries + ALIGN_UP(final_map.capacity * sizeof(struct mem_entry), PAGE_SIZE),
 		RES_HANDOFF);

@@ -40,7 +40,7 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 	struct dmap_stats st;
 	int err;
 
-	if (pt_init(&as, pool_init(h), 0, h->has_1g) != E_OK)
+	if (pt_init(&as, pool_init(h, map), 0, h->has_1g) != E_OK)
 		fail(EFI_SUCCESS, "cannot allocate the top-level page table");
 	err = dmap_build(&as, map, &st);
 	if (err != E_OK)

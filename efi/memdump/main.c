@@ -31,7 +31,7 @@ struct efi_mat_header {
 /* Characters of an unknown option word quoted back. */
 #define OPTION_WORD_CHARS 32
 
-/* ---- options ------------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------ */
 
 static bool word_is(const char *w, size_t n, const char *name)
 {
@@ -120,7 +120,7 @@ static void load_options_text(EFI_BOOT_SERVICES *bs, EFI_HANDLE image,
 	buf[i] = '\0';
 }
 
-/* ---- the report ---------------------------------------------------------------------- */
+/* ---- the report --------------------------------------------------------- */
 
 static const struct mat_view *find_mat(EFI_SYSTEM_TABLE *st,
 				       struct mat_view *view)
@@ -139,12 +139,12 @@ static const struct mat_view *find_mat(EFI_SYSTEM_TABLE *st,
 }
 
 /*
- * Build the report for the map in @map into pool memory. Returns NULL (and
- * a reason in @msg) if the buffer cannot be allocated.
+ * Build the report for the map in @map into pool memory. On failure
+ * returns the allocation's status and writes why into @msg (@cap bytes).
  */
-static struct textbuf *build_report(EFI_SYSTEM_TABLE *st,
-				    const struct efiu_map *map,
-				    struct textbuf *tb, char *msg)
+static EFI_STATUS build_report(EFI_SYSTEM_TABLE *st,
+			       const struct efiu_map *map, struct textbuf *tb,
+			       char *msg, size_t cap)
 {
 	char vendor[VENDOR_CHARS];
 	struct mat_view mat_view;
@@ -165,31 +165,29 @@ static struct textbuf *build_report(EFI_SYSTEM_TABLE *st,
 	EFI_STATUS s = st->BootServices->AllocatePool(EfiLoaderData, bytes,
 						      &storage);
 	if (EFI_ERROR(s)) {
-		fmt_buf(msg, MSG_BYTES, "memmap: cannot allocate %zu bytes for "
-			"the report (%s)\n", bytes, efiu_status_text(s));
-		return NULL;
+		fmt_buf(msg, cap, "memmap: cannot allocate %zu bytes for the "
+			"report (%s)\n", bytes, efiu_status_text(s));
+		return s;
 	}
 	tb_init(tb, storage, bytes);
 	report_build(tb, &in);
-	return tb;
+	return EFI_SUCCESS;
 }
 
-/* ---- main ------------------------------------------------------------------------------ */
+/* ---- main --------------------------------------------------------------- */
 
 /* Read options from the load options and the option file on @root. */
 static void read_options(EFI_BOOT_SERVICES *bs, EFI_HANDLE image,
 			 EFI_FILE_HANDLE root, struct options *o,
 			 struct textbuf *notes)
 {
-	char text[LOAD_OPTION_CHARS];
+	char cmdline[LOAD_OPTION_CHARS], file[MEMDUMP_OPTION_FILE_MAX];
 
-	load_options_text(bs, image, text, sizeof(text));
-	parse_options(o, text, true, "load options", notes);
-	if (root && volume_read_small(root, MEMDUMP_OPTION_FILE, text,
-				      MEMDUMP_OPTION_FILE_MAX < sizeof(text)
-					      ? MEMDUMP_OPTION_FILE_MAX
-					      : sizeof(text)))
-		parse_options(o, text, false, "\\carto-memmap.opt", notes);
+	load_options_text(bs, image, cmdline, sizeof(cmdline));
+	parse_options(o, cmdline, true, "load options", notes);
+	if (root && volume_read_small(root, MEMDUMP_OPTION_FILE, file,
+				      sizeof(file)))
+		parse_options(o, file, false, "\\carto-memmap.opt", notes);
 }
 
 /*
@@ -211,13 +209,49 @@ static void save_report(EFI_FILE_HANDLE root, const char *root_why,
 		fmt_buf(line, cap, "memmap: report not saved: %s\n", msg);
 }
 
+/*
+ * Snapshot the map, build the report, save it on @root (if any), show it
+ * and say where it went. Returns the first firmware error.
+ */
+static EFI_STATUS dump(EFI_SYSTEM_TABLE *st, EFI_FILE_HANDLE root,
+		       const char *root_why, struct pager *pg)
+{
+	EFI_BOOT_SERVICES *bs = st->BootServices;
+	struct efiu_map map = { 0 };
+	struct textbuf report;
+	char msg[MSG_BYTES * 2];
+
+	EFI_STATUS s = efiu_map_get(bs, &map);
+	if (EFI_ERROR(s)) {
+		fmt_buf(msg, sizeof(msg), "memmap: GetMemoryMap failed: %s\n",
+			efiu_status_text(s));
+		pager_puts(pg, msg);
+		return s;
+	}
+	s = build_report(st, &map, &report, msg, sizeof(msg));
+	efiu_map_free(bs, &map);   /* the report holds all we need */
+	if (EFI_ERROR(s)) {
+		pager_puts(pg, msg);
+		return s;
+	}
+	/* Save before showing: the user may never page to the end. */
+	if (report.truncated)
+		fmt_buf(msg, sizeof(msg), "memmap: report not saved: it did not "
+			"fit its buffer (a bug; please report it)\n");
+	else
+		save_report(root, root_why, &report, msg, sizeof(msg));
+	pager_write(pg, report.data, report.len);
+	pager_puts(pg, msg);
+	bs->FreePool(report.data);
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_BOOT_SERVICES *bs = st->BootServices;
 	struct options opt = { 0 };
-	struct efiu_map map = { 0 };
-	struct textbuf notes, report;
-	char notes_buf[MSG_BYTES * 4], root_why[MSG_BYTES], msg[MSG_BYTES * 2];
+	struct textbuf notes;
+	char notes_buf[MSG_BYTES * 4], root_why[MSG_BYTES];
 	struct pager pg;
 
 	bs->SetWatchdogTimer(0, 0, 0, NULL);   /* reading takes its time */
@@ -228,33 +262,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	pager_init(&pg, st, !opt.nopause);
 	pager_write(&pg, notes.data, notes.len);
 
-	EFI_STATUS s = efiu_map_get(bs, &map);
-	if (EFI_ERROR(s)) {
-		fmt_buf(msg, sizeof(msg), "memmap: GetMemoryMap failed: %s\n",
-			efiu_status_text(s));
-		pager_puts(&pg, msg);
-	} else if (!build_report(st, &map, &report, msg)) {
-		pager_puts(&pg, msg);
-	} else {
-		/* Save before showing: the user may never page to the end. */
-		if (report.truncated)
-			fmt_buf(msg, sizeof(msg), "memmap: report not saved: "
-				"it did not fit its buffer (a bug; please "
-				"report it)\n");
-		else
-			save_report(root, root_why, &report, msg, sizeof(msg));
-		pager_write(&pg, report.data, report.len);
-		pager_puts(&pg, msg);
-		bs->FreePool(report.data);
-	}
-	efiu_map_free(bs, &map);
+	EFI_STATUS s = dump(st, root, root_why, &pg);
 	if (root)
 		root->Close(root);
-
 	if (opt.shutdown) {
 		pager_puts(&pg, "memmap: powering off\n");
-		st->RuntimeServices->ResetSystem(EfiResetShutdown, EFI_SUCCESS,
-						 0, NULL);
+		st->RuntimeServices->ResetSystem(EfiResetShutdown, s, 0, NULL);
 	}
 	pager_wait_key(&pg, "memmap: press any key to return to the firmware");
 	return s;

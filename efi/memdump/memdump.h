@@ -14,7 +14,7 @@
 
 #include "types.h"
 
-/* ---- options ------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------ */
 /*
  * Options come from the load options (the UEFI Shell command line, or a
  * boot entry's optional data) and from the file \carto-memmap.opt on the
@@ -34,7 +34,7 @@ struct options {
 	bool shutdown;
 };
 
-/* ---- volume.c ---------------------------------------------------------------- */
+/* ---- volume.c ----------------------------------------------------------- */
 /*
  * volume_open - the root directory of the volume @image was loaded from.
  * Returns NULL and writes why into @why (@cap bytes) if there is none.
@@ -64,7 +64,7 @@ size_t volume_read_small(EFI_FILE_HANDLE root, const CHAR16 *path, char *buf,
 bool volume_save_dump(EFI_FILE_HANDLE root, const char *text, size_t len,
 		      char *msg, size_t cap);
 
-/* ---- pager.c ------------------------------------------------------------------- */
+/* ---- pager.c ------------------------------------------------------------ */
 struct pager {
 	SIMPLE_TEXT_OUTPUT_INTERFACE *out;   /* NULL: no console output */
 	SIMPLE_INPUT_INTERFACE *in;

@@ -2,7 +2,7 @@
  * report.c - build the text of a memory-map dump (format in report.h).
  */
 #include "lib.h"
-#include "efinames.h"
+#include "../common/efinames.h"
 #include "report.h"
 
 /* Bytes in which any one report line fits (rows are about 200). */
@@ -151,7 +151,7 @@ static void put_totals(struct textbuf *tb, const struct desc_array *a)
 		tb_printf(tb, "  (page counts saturated at 2^64-1)\n");
 }
 
-/* ---- warnings ------------------------------------------------------------- */
+/* ---- warnings ----------------------------------------------------------- */
 
 /* Counts warnings; prints them only in the printing pass. */
 struct warner {
@@ -234,7 +234,7 @@ static void check_order(struct warner *w, const char *what,
 			uint64_t yend;
 			desc_range(&y, &yend);
 			if (MAX(x.phys_start, y.phys_start) < MIN(xend, yend))
-				warn(w, "%ss %zu and %zu overlap: [0x%016lx, "
+				warn(w, "%s %zu overlaps entry %zu: [0x%016lx, "
 				     "0x%016lx) and [0x%016lx, 0x%016lx)", what,
 				     i, j, x.phys_start, xend, y.phys_start,
 				     yend);
@@ -326,7 +326,7 @@ static void put_warnings(struct textbuf *tb, const struct dump_input *in,
 			  count.count - REPORT_MAX_WARNING_LINES);
 }
 
-/* ---- the memory attributes table ------------------------------------------ */
+/* ---- the memory attributes table ---------------------------------------- */
 
 /* The table's entries, or an empty array if it cannot be read. */
 static struct desc_array mat_entries(const struct mat_view *mat)
@@ -366,7 +366,7 @@ static void put_mat(struct textbuf *tb, const struct mat_view *mat,
 	tb_printf(tb, "end of table: %u entries\n", mat->count);
 }
 
-/* ---- the report ------------------------------------------------------------- */
+/* ---- the report --------------------------------------------------------- */
 
 static void put_header(struct textbuf *tb, const struct dump_input *in,
 		       size_t count)

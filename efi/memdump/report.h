@@ -3,7 +3,8 @@
  *
  * Pure code (no gnu-efi, no firmware calls), so what the dump tool writes
  * depends only on what it was given. The format is parsed by the host
- * analyzer (tools/); change it only together with that parser:
+ * analyzer (tools/mapparse_carto.c) and tests/boot/memdump_check.py;
+ * change it only together with them. ASCII, lines end in "\n":
  *
  *   Carto memory map dump v1
  *   firmware: <vendor> revision 0x<hex8>, UEFI <major>.<minor>
@@ -11,17 +12,33 @@
  *     idx type                   start              end                pages        size attributes
  *       0 BootServicesCode(3)    0x0000000000000000 0x0000000000001000            1   4.0 KiB 0x000000000000000f UC WC WT WB
  *   end of map: <count> descriptors
- *   totals per type: ...
- *   warnings: <n> ...
- *   [Memory attributes table v<N>: <count> entries ... end of table: <count> entries]
+ *   totals per type:
+ *     type                   descriptors        pages      size
+ *     Conventional(7)                  8       119184 465.6 MiB
+ *     all                            124       197536 771.6 MiB
+ *   warnings: none                          (or "warnings: <n>", then
+ *     warning: <text>                        one line each, at most
+ *                                            REPORT_MAX_WARNING_LINES)
+ *   memory attributes table: descriptor size <n> bytes, flags 0x<hex8>
+ *   Memory attributes table v<N>: <count> entries
+ *     idx type ...                           (same header and rows)
+ *   end of table: <count> entries
  *
- * Ends are exclusive. A descriptor whose end does not fit in 64 bits shows
- * end 0xffffffffffffffff and gets a warning.
+ * Rows: idx right-aligned in 5 columns, "Name(number)" left-aligned in 22,
+ * start and exclusive end as 0x + 16 hex digits, pages right-aligned in 12,
+ * human size right-aligned in 9, the attribute word as 0x + 16 hex digits,
+ * then the names of its set bits (UC WC WT WB UCE WP RP XP NV MR RO SP
+ * CPU-crypto ISA-valid RUNTIME) and "unknown=0x<hex>" for bits the spec
+ * does not define. Types past the spec are named "Unknown(<number>)". A
+ * descriptor whose end does not fit in 64 bits shows end
+ * 0xffffffffffffffff and gets a warning. The attributes table section is
+ * there only if the firmware publishes the table; if the table (or the
+ * map) cannot be read, a line starting "error: " replaces its rows.
  */
 #ifndef CARTO_MEMDUMP_REPORT_H
 #define CARTO_MEMDUMP_REPORT_H
 
-#include "textbuf.h"
+#include "../common/textbuf.h"
 #include "types.h"
 
 /* The EFI Memory Attributes Table, as found in the configuration tables. */

@@ -87,6 +87,9 @@ static inline void *arena_ptr(const struct arena *a, paddr_t pa)
 	return a->mem + (pa - a->phys_base);
 }
 
+/* pt_frame_source.alloc: the next free frame (searching round-robin from
+ * the last one handed out), zeroed; PT_NO_FRAME when the arena is full or
+ * arena_fail_after's budget is spent. */
 static inline paddr_t arena_alloc(struct pt_frame_source *src)
 {
 	struct arena *a = (struct arena *)src;
@@ -109,6 +112,8 @@ static inline paddr_t arena_alloc(struct pt_frame_source *src)
 	return a->phys_base + (paddr_t)i * PAGE_SIZE;
 }
 
+/* pt_frame_source.free: give pa back and poison it; a pa that is not an
+ * allocated frame of this arena only counts as a bad free. */
 static inline void arena_free(struct pt_frame_source *src, paddr_t pa)
 {
 	struct arena *a = (struct arena *)src;

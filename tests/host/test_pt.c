@@ -472,6 +472,8 @@ struct inval_log {
 	unsigned calls;
 	vaddr_t va;
 	uint64_t size;
+	const struct arena *arena;     /* if set, frees seen at the call */
+	uint64_t frees_at_call;
 };
 static struct inval_log inval_log;
 
@@ -480,6 +482,8 @@ static void record_invalidate(struct pt_space *as, vaddr_t va, uint64_t size)
 	inval_log.calls++;
 	inval_log.va = va;
 	inval_log.size = size;
+	if (inval_log.arena)
+		inval_log.frees_at_call = inval_log.arena->frees;
 }
 
 static void test_invalidate_hook(void)
@@ -715,7 +719,13 @@ static void test_unmap(void)
 	r = pt_unmap(&f.as, 0x0000100000000000ull, 64 * PAGE_SIZE_1G);
 	TAP_CHECK(r == E_OK && inval_log.calls == 0 && f.a.allocs == f.as.tables + f.a.frees,
 		  "unmapping an empty range -> E_OK, no invalidate, no table touched");
+	inval_log.arena = &f.a;
+	uint64_t frees_before = f.a.frees;
 	r = pt_unmap(&f.as, LOW_VA - PAGE_SIZE_2M, PAGE_SIZE_1G + 2 * PAGE_SIZE_2M);
+	inval_log.arena = NULL;
+	TAP_CHECK(inval_log.frees_at_call == frees_before && f.a.frees > frees_before,
+		  "emptied tables are freed only after invalidate (%" PRIu64 " freed)",
+		  f.a.frees - frees_before);
 	check_tree(&f, "unmap all", &s);
 	TAP_CHECK(r == E_OK && f.as.tables == 1 && f.a.live == 1 && f.a.bad_frees == 0,
 		  "unmapping everything (with holes around) frees every table but the root "

@@ -1,0 +1,118 @@
+/*
+ * exercise.c - the invariants every input must keep (see exercise.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "exercise.h"
+#include "mapparse.h"
+#include "memlayout.h"
+#include "plan.h"
+#include "report.h"
+#include "svg.h"
+
+#define WHY_LEN 200
+/*
+ * Above this much RAM the plan without 1 GiB pages is skipped: dmap_plan
+ * visits every 2 MiB leaf (32M of them for 64 TiB), which is right but
+ * takes seconds under coverage instrumentation and would stall fuzzing.
+ */
+#define NO_1G_PLAN_MAX_RAM TiB
+
+/* The clean map's promises (memmap.h). */
+static int check_clean(const struct memmap *m, char *why)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		const struct mem_entry *e = &m->entries[i];
+		if (e->start >= e->end || !IS_ALIGNED(e->start, PAGE_SIZE) ||
+		    !IS_ALIGNED(e->end, PAGE_SIZE) || e->end > PHYS_ADDR_LIMIT) {
+			snprintf(why, WHY_LEN, "clean entry %zu [%#llx, %#llx) empty, unaligned "
+				 "or past 2^52", i, (unsigned long long)e->start,
+				 (unsigned long long)e->end);
+			return -1;
+		}
+		if (i == 0)
+			continue;
+		const struct mem_entry *p = &m->entries[i - 1];
+		if (p->end > e->start) {
+			snprintf(why, WHY_LEN, "clean entries %zu and %zu overlap or are unsorted",
+				 i - 1, i);
+			return -1;
+		}
+		if (p->end == e->start && p->type == e->type && p->attr == e->attr) {
+			snprintf(why, WHY_LEN, "clean entries %zu and %zu should have merged", i - 1, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The plan's numbers must add up. */
+static int check_plan(const struct analysis *a, const struct plan *p, char *why)
+{
+	const struct dmap_stats *d = &p->dm;
+	uint64_t leaves = d->pages_4k * PAGE_SIZE + d->pages_2m * PAGE_SIZE_2M +
+			  d->pages_1g * PAGE_SIZE_1G;
+
+	if (d->ram_bytes + d->skipped_bytes != a->ram_bytes || leaves != d->ram_bytes ||
+	    (!p->has_1g && d->pages_1g) || p->window_chunks != plan_window_chunks(d->tables) ||
+	    (d->ram_bytes && !d->tables) || p->alloc_meta_bytes < a->ram_bytes / PAGE_SIZE / 8) {
+		snprintf(why, WHY_LEN, "plan does not add up: ram %llu mapped %llu skipped %llu "
+			 "leaves %llu tables %llu", (unsigned long long)a->ram_bytes,
+			 (unsigned long long)d->ram_bytes, (unsigned long long)d->skipped_bytes,
+			 (unsigned long long)leaves, (unsigned long long)d->tables);
+		return -1;
+	}
+	return 0;
+}
+
+static int exercise_map(const struct map_file *mf, size_t i, FILE *sink, char *why)
+{
+	struct analysis a;
+	struct plan p;
+	char err[WHY_LEN];
+	int r = 0;
+
+	if (analyze_map(&a, mf, i, err, sizeof(err)) < 0) {
+		analysis_free(&a);
+		snprintf(why, WHY_LEN, "analysis failed: %.150s", err);
+		return strstr(err, "out of memory") ? 0 : -1;
+	}
+	r = check_clean(&a.clean, why);
+	report_show(sink, "fuzz", &a, OUT_TEXT);
+	report_show(sink, "fuzz", &a, OUT_JSON);
+	svg_write(sink, "fuzz", &a);
+	int first = a.ram_bytes > NO_1G_PLAN_MAX_RAM;
+	for (int has_1g = first; has_1g < 2 && r == 0; has_1g++) {
+		plan_make(&a.clean, has_1g, &p);
+		r = check_plan(&a, &p, why);
+		report_plan(sink, "fuzz", &a, &p, has_1g ? OUT_TEXT : OUT_JSON);
+	}
+	analysis_free(&a);
+	return r;
+}
+
+int mapfile_exercise(const void *data, size_t len, FILE *sink, char *why)
+{
+	struct map_file mf;
+	struct parse_error e;
+	int r = 0;
+
+	why[0] = '\0';
+	if (mapfile_parse(&mf, data, len, &e) < 0) {
+		if (e.msg[0] == '\0' || mf.count != 0) {
+			snprintf(why, WHY_LEN, "refused without a message, or with maps left");
+			return -1;
+		}
+		return 0;
+	}
+	if (mf.count == 0 || mapfile_default(&mf) >= mf.count) {
+		snprintf(why, WHY_LEN, "parsed but no usable map");
+		r = -1;
+	}
+	for (size_t i = 0; i < mf.count && r == 0; i++)
+		r = exercise_map(&mf, i, sink, why);
+	mapfile_free(&mf);
+	return r;
+}
