@@ -46,34 +46,34 @@
 #define CARTO_MEMLAYOUT_H
 
 #define PAGE_SHIFT      12
-#define PAGE_SIZE       (1ull << PAGE_SHIFT)
-#define PAGE_SIZE_2M    (1ull << 21)
-#define PAGE_SIZE_1G    (1ull << 30)
+#define PAGE_SIZE       (1ul << PAGE_SHIFT)
+#define PAGE_SIZE_2M    (1ul << 21)
+#define PAGE_SIZE_1G    (1ul << 30)
 
-#define PT_ENTRIES      512ull          /* entries per table at every level */
+#define PT_ENTRIES      512ul          /* entries per table at every level */
 #define PT_LEVELS       4               /* 4-level paging (PML4) */
 #define VA_BITS         48
 #define SLOT_SHIFT      39              /* one PML4 slot maps 512 GiB */
-#define SLOT_SIZE       (1ull << SLOT_SHIFT)
+#define SLOT_SIZE       (1ul << SLOT_SHIFT)
 
 /* Highest physical address bits any x86_64 CPU may implement (MAXPHYADDR). */
 #define PHYS_ADDR_BITS_MAX 52
-#define PHYS_ADDR_LIMIT    (1ull << PHYS_ADDR_BITS_MAX)
+#define PHYS_ADDR_LIMIT    (1ul << PHYS_ADDR_BITS_MAX)
 
 /* Kernel-half virtual address of the first byte of PML4 slot n (n >= 256). */
-#define KSLOT(n)        (0xffff000000000000ull | ((unsigned long long)(n) << SLOT_SHIFT))
+#define KSLOT(n)        (0xffff000000000000ul | ((unsigned long)(n) << SLOT_SHIFT))
 
 #define DMAP_SLOT       256
 #define DMAP_SLOTS      128
 #define DMAP_BASE       KSLOT(DMAP_SLOT)                    /* 0xffff800000000000 */
-#define DMAP_SIZE       ((unsigned long long)DMAP_SLOTS * SLOT_SIZE) /* 64 TiB */
+#define DMAP_SIZE       ((unsigned long)DMAP_SLOTS * SLOT_SIZE) /* 64 TiB */
 #define DMAP_END        (DMAP_BASE + DMAP_SIZE)
 #define DMAP_MAX_PHYS   DMAP_SIZE   /* RAM above this is not direct-mapped */
 
 #define PT_WINDOW_SLOT  384
 #define PT_WINDOW_SLOTS 64
 #define PT_WINDOW_BASE  KSLOT(PT_WINDOW_SLOT)               /* 0xffffc00000000000 */
-#define PT_WINDOW_SIZE  ((unsigned long long)PT_WINDOW_SLOTS * SLOT_SIZE) /* 32 TiB */
+#define PT_WINDOW_SIZE  ((unsigned long)PT_WINDOW_SLOTS * SLOT_SIZE) /* 32 TiB */
 #define PT_WINDOW_END   (PT_WINDOW_BASE + PT_WINDOW_SIZE)
 #define PT_WINDOW_MAX_PHYS PT_WINDOW_SIZE  /* pool chunks must lie below this */
 #define PT_POOL_CHUNK   PAGE_SIZE_2M
@@ -84,7 +84,7 @@
 #define MMIO_SLOT       480
 #define MMIO_SLOTS      8
 #define MMIO_BASE       KSLOT(MMIO_SLOT)                    /* 0xfffff00000000000 */
-#define MMIO_SIZE       ((unsigned long long)MMIO_SLOTS * SLOT_SIZE) /* 4 TiB */
+#define MMIO_SIZE       ((unsigned long)MMIO_SLOTS * SLOT_SIZE) /* 4 TiB */
 #define MMIO_END        (MMIO_BASE + MMIO_SIZE)
 
 #define KSTACK_SLOT     510
@@ -94,17 +94,17 @@
 /* Stack i occupies [KSTACK_BASE + i*KSTACK_STRIDE + PAGE_SIZE, +KSTACK_SIZE);
  * the page below it is never mapped (the guard page). */
 #define KSTACK_STRIDE   (KSTACK_SIZE + PAGE_SIZE)
-#define KSTACK_BOTTOM(i) (KSTACK_BASE + (unsigned long long)(i) * KSTACK_STRIDE + PAGE_SIZE)
+#define KSTACK_BOTTOM(i) (KSTACK_BASE + (unsigned long)(i) * KSTACK_STRIDE + PAGE_SIZE)
 #define KSTACK_TOP(i)   (KSTACK_BOTTOM(i) + KSTACK_SIZE)
 /* Stack numbers: 0 = boot/kernel stack, 1.. = IST stacks (double fault, NMI, MCE). */
 #define KSTACK_COUNT    4
 
 #define KERNEL_SLOT     511
-#define KERNEL_BASE     0xffffffff80000000ull               /* link address (-mcmodel=kernel) */
+#define KERNEL_BASE     0xffffffff80000000ul               /* link address (-mcmodel=kernel) */
 
 #ifndef __ASSEMBLER__
 /* The facts the rest of the code relies on, checked at compile time. */
-_Static_assert(DMAP_BASE == 0xffff800000000000ull, "direct map base is part of the ABI");
+_Static_assert(DMAP_BASE == 0xffff800000000000ul, "direct map base is part of the ABI");
 _Static_assert(PT_WINDOW_BASE == DMAP_END, "window follows the direct map");
 _Static_assert(DMAP_SLOT + DMAP_SLOTS <= PT_WINDOW_SLOT, "direct map and window overlap");
 _Static_assert(PT_WINDOW_SLOT + PT_WINDOW_SLOTS <= TEMPMAP_SLOT, "window and tempmap overlap");

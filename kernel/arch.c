@@ -421,7 +421,7 @@ static void print_overflow(const struct trap_frame *f, uint64_t cr2)
 	if (s < 0)
 		return;
 	console_set_color(CON_YELLOW, CON_BLACK);
-	kprintf("kernel stack overflow (guard page hit): %s, guard page [%llx, %llx)\n",
+	kprintf("kernel stack overflow (guard page hit): %s, guard page [%lx, %lx)\n",
 		kstack_names[s], KSTACK_BOTTOM(s) - PAGE_SIZE, KSTACK_BOTTOM(s));
 	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
 }

@@ -143,7 +143,7 @@ static void crash_stack(void)
 
 	__asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
 	kprintf("selftest: crash=stack: recursing from rsp %lx until the stack's guard "
-		"page at %llx\n", rsp, KSTACK_BOTTOM(0) - PAGE_SIZE);
+		"page at %lx\n", rsp, KSTACK_BOTTOM(0) - PAGE_SIZE);
 	crash_recurse(0);
 	panic("selftest_crash: recursion returned without overflowing the stack");
 }
@@ -154,11 +154,11 @@ static void crash_pf(void)
 	paddr_t pa;
 
 	if (as && as->root && pt_translate(as, SELFTEST_UNMAPPED_VA, &pa, NULL, NULL) == E_OK)
-		panic("selftest_crash: %llx should be unmapped but maps %lx",
+		panic("selftest_crash: %lx should be unmapped but maps %lx",
 		      SELFTEST_UNMAPPED_VA, pa);
-	kprintf("selftest: crash=pf: reading unmapped %llx\n", SELFTEST_UNMAPPED_VA);
+	kprintf("selftest: crash=pf: reading unmapped %lx\n", SELFTEST_UNMAPPED_VA);
 	(void)*(volatile uint64_t *)SELFTEST_UNMAPPED_VA;
-	panic("selftest_crash: reading %llx did not fault", SELFTEST_UNMAPPED_VA);
+	panic("selftest_crash: reading %lx did not fault", SELFTEST_UNMAPPED_VA);
 }
 
 static void crash_wp(void)
