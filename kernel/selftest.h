@@ -78,6 +78,21 @@ bool selftest_check(bool ok, const char *file, int line, const char *cond,
  */
 void selftest_set_handoff(const struct handoff *h);
 
+/*
+ * Catching an expected trap: st_catch_begin() installs a hook that records
+ * the next trap, sets RAX to HOOK_RAX and resumes at the address the test
+ * put in RDX; st_catch_end() removes it and returns what was seen. The
+ * faulting code is inline asm of the form
+ *     leaq 1f(%rip), %rdx ; <faulting instruction> ; 1:
+ */
+#define HOOK_RAX 0x5a5a5a5a5a5a5a5aull
+struct st_caught {
+	unsigned hits;
+	uint64_t vector, error, cr2, rip, resume;
+};
+void st_catch_begin(void);
+const struct st_caught *st_catch_end(void);
+
 /* The hand-off block given to selftest_set_handoff, or NULL. */
 const struct handoff *selftest_handoff(void);
 

@@ -50,7 +50,7 @@ SELFTEST(kernel_stacks_and_guards)
 				 "stack %d page %lx: %s, flags %#x", i, va, status_name(r), flags);
 		}
 		ST_CHECK(pt_translate(as, KSTACK_BOTTOM(i) - PAGE_SIZE, &pa, NULL, NULL) == E_NOENT,
-			 "stack %d guard page %llx is mapped", i, KSTACK_BOTTOM(i) - PAGE_SIZE);
+			 "stack %d guard page %lx is mapped", i, KSTACK_BOTTOM(i) - PAGE_SIZE);
 	}
 }
 
@@ -98,12 +98,8 @@ SELFTEST(pte_decoding)
 
 /* ---- traps resumed from a hook ------------------------------------------- */
 
-#define HOOK_RAX 0x5a5a5a5a5a5a5a5aull
 
-static struct {
-	unsigned hits;
-	uint64_t vector, error, cr2, rip, resume;
-} seen;
+struct st_caught seen;
 
 /* Record the trap, load RAX and continue at the address the test left in
  * RDX (the instruction after the one that trapped). */
@@ -120,10 +116,21 @@ static bool resume_hook(struct trap_frame *f)
 	return true;
 }
 
-static void hook_begin(void)
+void st_catch_begin(void)
 {
 	memset(&seen, 0, sizeof(seen));
 	trap_set_hook(resume_hook);
+}
+
+const struct st_caught *st_catch_end(void)
+{
+	trap_set_hook(NULL);
+	return &seen;
+}
+
+static void hook_begin(void)
+{
+	st_catch_begin();
 }
 
 SELFTEST(trap_breakpoint_resumes)

@@ -1,0 +1,180 @@
+/*
+ * selftest_layout.c - self-tests of the address space the loader built, on
+ * the live page tables: the direct map is exactly RAM, nothing is writable
+ * and executable, the kernel sections have their ELF permissions, the
+ * lower half is empty, the window reaches every page-table frame, and a
+ * write to read-only data faults.
+ */
+#include "dmap.h"
+#include "io.h"
+#include "klib.h"
+#include "kmem.h"
+#include "selftest.h"
+
+extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[];
+
+static const struct mem_entry *clean_map(const struct handoff *h)
+{
+	return (const struct mem_entry *)phys_to_dmap(h->memmap_pa);
+}
+
+/* Both ends of each RAM entry are mapped at DMAP_BASE + pa (RW, NX, WB);
+ * both ends of each other entry are not mapped at all. */
+SELFTEST(dmap_is_exactly_ram)
+{
+	const struct handoff *h = selftest_handoff();
+	const struct pt_space *as = kernel_space();
+	const struct mem_entry *e = clean_map(h);
+
+	for (uint32_t i = 0; i < h->memmap_count; i++) {
+		if (e[i].start >= DMAP_MAX_PHYS)
+			continue;
+		paddr_t probe[2] = { e[i].start, e[i].end - PAGE_SIZE };
+		for (int k = 0; k < 2; k++) {
+			paddr_t pa;
+			uint32_t flags;
+			int r = pt_translate(as, phys_to_dmap(probe[k]), &pa, NULL, &flags);
+			if (mem_type_is_ram(e[i].type))
+				ST_CHECK(r == E_OK && pa == probe[k] && (flags & MAP_WRITE) &&
+					 !(flags & MAP_EXEC) && MAP_CACHE_OF(flags) == CACHE_WB,
+					 "RAM page %lx (%s): %s pa %lx flags %#x", probe[k],
+					 efi_mem_type_name(e[i].type), status_name(r), pa, flags);
+			else
+				ST_CHECK(r == E_NOENT, "non-RAM page %lx (%s) is in the direct map",
+					 probe[k], efi_mem_type_name(e[i].type));
+		}
+	}
+}
+
+struct leaf_count {
+	uint64_t leaves[PT_LEVELS + 1];
+	uint64_t wx, user, lower;
+};
+
+/* Visit every leaf under the table at @pa (level @level) covering @va. */
+static void count_leaves(const struct pt_space *as, paddr_t pa, unsigned level, vaddr_t va,
+			 struct leaf_count *c)
+{
+	const uint64_t *t = (const uint64_t *)(as->window + pa);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		uint64_t e = t[i];
+		vaddr_t v = va + i * PT_LEVEL_SIZE(level);
+		if (level == as->levels && i >= PT_ENTRIES / 2)
+			v |= 0xffff000000000000ul;   /* sign-extend the kernel half */
+		if (!(e & PTE_P))
+			continue;
+		if (level > 1 && !(e & PTE_PS)) {
+			count_leaves(as, e & PTE_ADDR_MASK, level - 1, v, c);
+			continue;
+		}
+		c->leaves[level]++;
+		c->wx += (e & PTE_W) && !(e & PTE_NX);
+		c->user += (e & PTE_U) != 0;
+		c->lower += v < 0x0000800000000000ul;
+	}
+}
+
+SELFTEST(no_page_writable_and_executable)
+{
+	const struct pt_space *as = kernel_space();
+	struct leaf_count c = { 0 };
+
+	count_leaves(as, as->root, as->levels, 0, &c);
+	ST_CHECK(c.wx == 0, "%lu leaves are writable and executable", c.wx);
+	ST_CHECK(c.user == 0, "%lu leaves are user-accessible", c.user);
+	ST_CHECK(c.lower == 0, "%lu leaves in the lower half (identity trampoline left?)", c.lower);
+	ST_CHECK(c.leaves[1] + c.leaves[2] + c.leaves[3] > 0, "no leaves found at all");
+}
+
+SELFTEST(dmap_page_counts_match_handoff)
+{
+	const struct handoff *h = selftest_handoff();
+	struct memmap m = { (struct mem_entry *)clean_map(h), h->memmap_count, h->memmap_capacity };
+	struct dmap_stats st;
+
+	dmap_plan(&m, h->has_1g, &st);
+	ST_CHECK(st.pages_1g == h->dmap_pages_1g && st.pages_2m == h->dmap_pages_2m &&
+		 st.pages_4k == h->dmap_pages_4k,
+		 "plan of the final map %lu/%lu/%lu (1G/2M/4K) vs built %lu/%lu/%lu",
+		 st.pages_1g, st.pages_2m, st.pages_4k, h->dmap_pages_1g, h->dmap_pages_2m,
+		 h->dmap_pages_4k);
+	if (!h->has_1g)
+		ST_CHECK(h->dmap_pages_1g == 0, "1 GiB pages used on a CPU without them");
+}
+
+/* Each kernel section is mapped with exactly its ELF permissions. */
+static void check_range(const char *name, vaddr_t start, vaddr_t end, uint32_t want)
+{
+	const struct pt_space *as = kernel_space();
+
+	for (vaddr_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE) {
+		paddr_t pa;
+		uint32_t flags;
+		int r = pt_translate(as, va, &pa, NULL, &flags);
+		uint32_t perm = flags & (MAP_WRITE | MAP_EXEC);
+		if (!ST_CHECK(r == E_OK && perm == want, "%s page %lx: %s, W%d X%d, want W%d X%d",
+			      name, va, status_name(r), !!(perm & MAP_WRITE), !!(perm & MAP_EXEC),
+			      !!(want & MAP_WRITE), !!(want & MAP_EXEC)))
+			return;
+	}
+}
+
+SELFTEST(kernel_sections_have_elf_permissions)
+{
+	check_range("text", (vaddr_t)__text_start, (vaddr_t)__text_end, MAP_EXEC);
+	check_range("rodata", (vaddr_t)__rodata_start, (vaddr_t)__rodata_end, 0);
+	check_range("data/bss", (vaddr_t)__data_start, (vaddr_t)__data_end, MAP_WRITE);
+}
+
+/* Every pool chunk is in the window; the root table reads the same through
+ * the window and through the direct map. */
+SELFTEST(window_reaches_page_tables)
+{
+	const struct handoff *h = selftest_handoff();
+	const struct pt_space *as = kernel_space();
+
+	ST_CHECK(as->window == PT_WINDOW_BASE, "window %lx", as->window);
+	ST_CHECK(read_cr3() == as->root, "CR3 %lx, root %lx", read_cr3(), as->root);
+	for (uint32_t i = 0; i < h->pool_count; i++) {
+		paddr_t pa;
+		uint32_t flags;
+		int r = pt_translate(as, PT_WINDOW_BASE + h->pool[i].start, &pa, NULL, &flags);
+		ST_CHECK(r == E_OK && pa == h->pool[i].start && (flags & MAP_WRITE) &&
+			 !(flags & MAP_EXEC), "pool chunk %lx: %s pa %lx flags %#x",
+			 h->pool[i].start, status_name(r), pa, flags);
+		ST_CHECK(h->pool[i].start < PT_WINDOW_MAX_PHYS && IS_ALIGNED(h->pool[i].start, PT_POOL_CHUNK),
+			 "pool chunk %lx misplaced", h->pool[i].start);
+	}
+	const uint64_t *via_window = (const uint64_t *)(PT_WINDOW_BASE + as->root);
+	const uint64_t *via_dmap = (const uint64_t *)phys_to_dmap(as->root);
+	ST_CHECK(memcmp(via_window, via_dmap, PAGE_SIZE) == 0, "root table differs between views");
+	ST_CHECK(!(via_window[0] & PTE_P), "PML4[0] present: lower half not empty");
+}
+
+static const uint64_t rodata_word = 0x1234;
+
+SELFTEST(write_to_rodata_faults)
+{
+	uint64_t rax = 0;
+
+	st_catch_begin();
+	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
+			 "movq %%rax, (%%rcx)\n"
+			 "1:"
+			 : "+a"(rax) : "c"(&rodata_word) : "rdx", "memory");
+	const struct st_caught *c = st_catch_end();
+	ST_CHECK(c->hits == 1 && c->vector == 14, "hits %u vector %lu", c->hits, c->vector);
+	ST_CHECK(c->cr2 == (uint64_t)&rodata_word, "CR2 %lx", c->cr2);
+	ST_CHECK((c->error & 3) == 3, "error %#lx: want present + write", c->error);
+	ST_CHECK(rodata_word == 0x1234, "rodata changed to %lx", rodata_word);
+}
+
+SELFTEST(cpu_protection_bits)
+{
+	ST_CHECK(rdmsr(MSR_EFER) & EFER_NXE, "EFER.NXE clear");
+	ST_CHECK(read_cr0() & CR0_WP, "CR0.WP clear");
+	ST_CHECK(rdmsr(MSR_PAT) == PAT_MSR_VALUE, "PAT %lx, want %lx", rdmsr(MSR_PAT),
+		 (uint64_t)PAT_MSR_VALUE);
+}
