@@ -158,7 +158,7 @@ run: all
 	scripts/qemu.sh $(QEMU_ARGS)
 
 debug: all
-	scripts/qemu.sh --debug $(QEMU_ARGS)
+	scripts/debug.sh
 
 # Boot the memory-map dump tool in QEMU/OVMF and print the dump it wrote,
 # e.g. make memmap MEMMAP_ARGS="--mem 4G" (options: scripts/memmap-run.sh -h).

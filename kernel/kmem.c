@@ -18,7 +18,6 @@ struct kpool {
 
 static struct kpool kpool;
 static struct pt_space kas;
-static vaddr_t mmio_next = MMIO_BASE;
 
 static void *window_va(paddr_t pa)
 {
@@ -120,22 +119,6 @@ void kmem_drop_identity(const struct handoff *h)
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
 			panic("kmem_drop_identity: lower-half PML4 entry %u still present", i);
-}
-
-vaddr_t kmem_map_device(paddr_t pa, uint64_t size, enum cache_type cache)
-{
-	paddr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
-	uint64_t bytes = ALIGN_UP(pa + size, PAGE_SIZE) - base;
-	/* Keep large-page alignment possible: align the VA like the PA. */
-	uint64_t align = IS_ALIGNED(base, PAGE_SIZE_2M) && bytes >= PAGE_SIZE_2M ? PAGE_SIZE_2M : PAGE_SIZE;
-	vaddr_t va = ALIGN_UP(mmio_next, align);
-
-	if (size == 0 || va + bytes > MMIO_END)
-		return 0;
-	if (pt_map(&kas, va, base, bytes, MAP_WRITE | MAP_GLOBAL | MAP_CACHE(cache)) != E_OK)
-		return 0;
-	mmio_next = va + bytes;
-	return va + (pa - base);
 }
 
 uint64_t kmem_pt_frames(void)

@@ -29,15 +29,6 @@ void pat_init(void);
  */
 void kmem_drop_identity(const struct handoff *h);
 
-/*
- * kmem_map_device - map [pa, pa+size) into the MMIO region with @cache
- * (and RW, NX), returning the virtual address of pa. pa need not be page
- * aligned. Returns 0 on failure (out of MMIO space or page tables).
- * A stop-gap allocator for boot devices (framebuffer); the MMIO ownership
- * registry replaces it.
- */
-vaddr_t kmem_map_device(paddr_t pa, uint64_t size, enum cache_type cache);
-
 /* Page-table frames in use and pool chunks, for the boot report. */
 uint64_t kmem_pt_frames(void);
 uint32_t kmem_pool_chunks(void);

@@ -8,6 +8,8 @@
 #include "io.h"
 #include "klib.h"
 #include "kmem.h"
+#include "devices.h"
+#include "mmio.h"
 #include "panic.h"
 #include "report.h"
 #include "selftest.h"
@@ -27,7 +29,7 @@ static void start_fb_console(const struct handoff *h)
 		console_init_fb(&h->fb, NULL);   /* says why there is no screen */
 		return;
 	}
-	vaddr_t va = kmem_map_device(h->fb.base, h->fb.size, CACHE_WC);
+	vaddr_t va = mmio_map(h->fb.base, h->fb.size, CACHE_WC, "framebuffer");
 	if (!va)
 		panic("cannot map the framebuffer (%lx, %lu bytes)", h->fb.base, h->fb.size);
 	console_init_fb(&h->fb, (void *)va);
@@ -48,10 +50,13 @@ void kernel_main(struct handoff *hv)
 	kmem_init(h);
 	kmem_drop_identity(h);
 	pat_init();
+	mmio_init(h);
 	start_fb_console(h);
 
 	h->tsc[PHASE_KERNEL_INIT] = rdtsc();
 	boot_report(h);
+	devices_init(h);
+	mmio_report();
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 

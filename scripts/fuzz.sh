@@ -4,9 +4,12 @@
 #   scripts/fuzz.sh [SECONDS]    fuzz for SECONDS (default 60), seeded with
 #                                ../shared/memmaps and tests/fuzz-corpus;
 #                                new inputs go to build/fuzz/corpus
-#   scripts/fuzz.sh --merge      minimise build/fuzz/corpus + tests/fuzz-corpus
-#                                into tests/fuzz-corpus (the kept regression
-#                                corpus, replayed by tests/host/test_fuzz_corpus)
+#   scripts/fuzz.sh --merge      keep in tests/fuzz-corpus a small set of inputs
+#                                (at most 200) from build/fuzz/corpus,
+#                                tests/fuzz-corpus and the seeds that reaches
+#                                every edge any of them reaches (greedy set
+#                                cover, tools/fuzz_cover.c); the kept corpus
+#                                is replayed by tests/host/test_fuzz_corpus
 #
 # Needs clang with libFuzzer. The target (tools/fuzz_mapparse.c) runs every
 # input through the parsers, memmap_from_efi, the planner and all outputs
@@ -20,6 +23,7 @@ SEEDS=../shared/memmaps
 KEEP=tests/fuzz-corpus
 MAX_LEN=32768          # the largest shared map is about 21 KB
 CORPUS_MAX=200         # what we are willing to keep in the repository
+SIZE_BIAS=5000         # bytes; see select_cover
 
 build() {
 	mkdir -p "$OUT/corpus"
@@ -29,18 +33,59 @@ build() {
 		-Iinclude -Itools -DCARTO_HOST $srcs tools/fuzz_mapparse.c -o "$BIN"
 }
 
+# Coverage helper: the same code, instrumented with trace-pc-guard only.
+build_cover() {
+	srcs=$(ls mm/*.c tools/*.c | grep -v -e '^tools/main\.c$' -e '^tools/fuzz_')
+	mkdir -p "$OUT/cover"
+	for f in $srcs; do
+		clang -std=gnu11 -O1 -fsanitize-coverage=trace-pc-guard -Iinclude -Itools \
+			-DCARTO_HOST -c "$f" -o "$OUT/cover/$(echo "$f" | tr / _).o"
+	done
+	clang -std=gnu11 -O1 -Iinclude -Itools -DCARTO_HOST tools/fuzz_cover.c \
+		"$OUT"/cover/*.o -o "$OUT/fuzz_cover"
+}
+
+# Keep a small set of inputs that together reach every edge any of them
+# reaches: greedy set cover over each file's full edge set, picking the
+# file with the most new edges per byte (plus SIZE_BIAS, so a 50-byte file
+# adding one edge does not beat a 2 KB file adding forty). Writes the
+# picks to $1.
+select_cover() {
+	find "$KEEP" "$OUT/corpus" "$SEEDS" -type f -size -${MAX_LEN}c |
+		xargs "$OUT/fuzz_cover" >"$OUT/cover.txt"
+	python3 - "$OUT/cover.txt" "$1" "$CORPUS_MAX" "$SIZE_BIAS" <<'PY'
+import hashlib, os, sys
+cover, out, limit, bias = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+edges, size = {}, {}
+for line in open(cover):
+    f = line.split()
+    edges[f[0]] = set(map(int, f[1:]))
+    size[f[0]] = os.path.getsize(f[0])
+covered, chosen = set(), []
+while edges:
+    best = max(edges, key=lambda p: (len(edges[p] - covered) / (size[p] + bias), -size[p]))
+    if not edges[best] - covered:
+        break
+    chosen.append(best)
+    covered |= edges.pop(best)
+if len(chosen) > limit:
+    sys.exit("fuzz.sh: %d inputs needed to keep %d edges (> %d)" % (len(chosen), len(covered), limit))
+os.makedirs(out, exist_ok=True)
+for p in chosen:
+    data = open(p, "rb").read()
+    open(os.path.join(out, hashlib.sha1(data).hexdigest()), "wb").write(data)
+print("fuzz.sh: %d inputs reach all %d edges" % (len(chosen), len(covered)))
+PY
+}
+
 merge() {
-	rm -rf "$OUT/merged"
-	mkdir -p "$OUT/merged" "$KEEP"
-	"$BIN" -merge=1 -max_len=$MAX_LEN "$OUT/merged" "$KEEP" "$OUT/corpus" "$SEEDS"
-	n=$(ls "$OUT/merged" | wc -l)
-	if [ "$n" -gt "$CORPUS_MAX" ]; then
-		echo "fuzz.sh: merged corpus has $n files (> $CORPUS_MAX): keeping the old one" >&2
-		exit 1
-	fi
+	build_cover
+	rm -rf "$OUT/selected"
+	mkdir -p "$KEEP"
+	select_cover "$OUT/selected"
 	rm -f "$KEEP"/*
-	cp "$OUT/merged"/* "$KEEP"/
-	echo "fuzz.sh: $KEEP now holds $n inputs"
+	cp "$OUT/selected"/* "$KEEP"/
+	echo "fuzz.sh: $KEEP now holds $(ls "$KEEP" | wc -l) inputs"
 }
 
 build

@@ -108,7 +108,9 @@ if [ "$dry" = 1 ]; then
 	printf '%q ' "${cmd[@]}"; echo
 	exit 0
 fi
-set +e
-"${cmd[@]}"
-status=$?
-exit $status
+# exec: QEMU (or timeout, which passes signals on) takes over this PID, so
+# whoever started this script can stop QEMU by killing it. A watcher
+# removes the run directory once it is gone.
+trap - EXIT
+( while kill -0 $$ 2>/dev/null; do sleep 1; done; rm -rf "$run" ) </dev/null >/dev/null 2>&1 &
+exec "${cmd[@]}"

@@ -123,7 +123,7 @@ static void text_plan(FILE *f, const char *name, const struct analysis *a,
 		a->map->partial ? " PARTIAL MAP" : "");
 	fprintf(f, "RAM: %" PRIu64 " bytes (%s) in %" PRIu64 " runs of adjacent RAM entries\n",
 		a->ram_bytes, human_size(s, a->ram_bytes), p->ram_runs);
-	fprintf(f, "direct map at 0x%016llx, 1 GiB pages %s:\n", DMAP_BASE,
+	fprintf(f, "direct map at 0x%016llx, 1 GiB pages %s:\n", (unsigned long long)DMAP_BASE,
 		p->has_1g ? "used where possible" : "not used (--no-1g)");
 	fprintf(f, "  1 GiB pages  %12" PRIu64 "\n", d->pages_1g);
 	fprintf(f, "  2 MiB pages  %12" PRIu64 "\n", d->pages_2m);

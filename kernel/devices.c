@@ -1,0 +1,281 @@
+/*
+ * devices.c - map and probe the local APIC, I/O APICs, HPET and PCIe bus 0
+ * (devices.h).
+ */
+#include "devices.h"
+#include "console.h"
+#include "io.h"
+#include "klib.h"
+#include "mmio.h"
+
+#define MSR_APIC_BASE        0x0000001bu
+#define APIC_BASE_X2APIC     (1ull << 10)  /* EXTD: x2APIC mode */
+#define APIC_BASE_ENABLE     (1ull << 11)
+#define APIC_BASE_ADDR_MASK  0x000ffffffffff000ul
+#define MSR_X2APIC_ID        0x00000802u
+#define MSR_X2APIC_VERSION   0x00000803u
+
+/* I/O APIC: an index register and a data window (82093AA datasheet 3.0). */
+#define IOAPIC_REGSEL        0x00
+#define IOAPIC_WINDOW        0x10
+#define IOAPIC_MMIO_SIZE     0x20
+#define IOAPIC_REG_ID        0x00
+#define IOAPIC_REG_VERSION   0x01  /* 7:0 version, 23:16 max redirection entry */
+
+#define HPET_CAP_COUNTER_64  (1ull << 13)
+#define HPET_CONFIG_ENABLE   (1ull << 0)
+#define FS_PER_NS            1000000ul
+#define NS_PER_S             1000000000ul
+#define CALIBRATE_MAX_READS  5000000u      /* a stuck counter gives up after these */
+
+/* PCI configuration space header (PCI Local Bus spec 3.0, 6.1). */
+#define PCI_ECAM_BUS_SIZE    (1ul << 20)    /* 32 devices x 8 functions x 4 KiB */
+#define PCI_DEVICES          32
+#define PCI_FUNCTIONS        8
+#define PCI_CFG_ID           0x00           /* vendor 15:0, device 31:16 */
+#define PCI_CFG_CLASS        0x08           /* revision, prog-if, subclass, class */
+#define PCI_CFG_HEADER       0x0c           /* header type in bits 23:16 */
+#define PCI_HEADER_MULTIFUNC 0x80
+#define PCI_VENDOR_NONE      0xffff
+#define PCI_CONFIG_ADDRESS   0xcf8          /* configuration mechanism #1 */
+#define PCI_CONFIG_DATA      0xcfc
+#define PCI_CONFIG_ENABLE    (1u << 31)
+
+static struct devices dev;
+static char ioapic_owner[ACPI_MAX_IOAPICS][16];
+
+/* ---- local APIC ---------------------------------------------------------- */
+
+static void lapic_probe(const struct acpi_info *ai)
+{
+	uint64_t msr = rdmsr(MSR_APIC_BASE);
+	paddr_t pa = ai->have_madt ? ai->lapic_addr : (msr & APIC_BASE_ADDR_MASK);
+
+	if ((msr & APIC_BASE_ADDR_MASK) != pa)
+		kprintf("lapic: MADT says %lx, IA32_APIC_BASE says %lx: using the MADT's\n", pa,
+			msr & APIC_BASE_ADDR_MASK);
+	dev.lapic_pa = pa;
+	dev.lapic = mmio_map(pa, LAPIC_MMIO_SIZE, CACHE_UC, OWNER_LAPIC);
+	dev.lapic_x2apic = (msr & APIC_BASE_X2APIC) != 0;
+	if (dev.lapic_x2apic) {
+		/* In x2APIC mode the MMIO page is inert: the registers are MSRs. */
+		dev.lapic_id = (uint32_t)rdmsr(MSR_X2APIC_ID) << 24;
+		dev.lapic_version = (uint32_t)rdmsr(MSR_X2APIC_VERSION);
+	} else if (dev.lapic) {
+		dev.lapic_id = mmio_read32(dev.lapic + LAPIC_REG_ID);
+		dev.lapic_version = mmio_read32(dev.lapic + LAPIC_REG_VERSION);
+	}
+	kprintf("lapic: %lx -> %lx UC%s%s, id %u, version %#x, %u LVT entries, %u CPUs in MADT\n",
+		pa, dev.lapic, msr & APIC_BASE_ENABLE ? "" : " (disabled in IA32_APIC_BASE)",
+		dev.lapic_x2apic ? " (x2APIC mode: read by MSR)" : "", dev.lapic_id >> 24,
+		dev.lapic_version & 0xff, ((dev.lapic_version >> 16) & 0xff) + 1, ai->cpus);
+}
+
+/* ---- I/O APICs ------------------------------------------------------------ */
+
+static uint32_t ioapic_read(vaddr_t base, uint32_t reg)
+{
+	mmio_write32(base + IOAPIC_REGSEL, reg);
+	return mmio_read32(base + IOAPIC_WINDOW);
+}
+
+static void ioapic_probe(const struct acpi_info *ai)
+{
+	for (unsigned i = 0; i < ai->ioapic_count; i++) {
+		const struct acpi_ioapic *io = &ai->ioapic[i];
+		ksnprintf(ioapic_owner[i], sizeof(ioapic_owner[i]), "I/O APIC %u", io->id);
+		vaddr_t va = mmio_map(io->addr, IOAPIC_MMIO_SIZE, CACHE_UC, ioapic_owner[i]);
+		if (!va)
+			continue;
+		uint32_t ver = ioapic_read(va, IOAPIC_REG_VERSION);
+		dev.ioapic[dev.ioapic_count] = va;
+		dev.ioapic_version[dev.ioapic_count++] = ver;
+		kprintf("ioapic: id %u at %lx -> %lx UC, version %#x, %u redirection entries "
+			"from GSI %u\n", (ioapic_read(va, IOAPIC_REG_ID) >> 24) & 0xf, io->addr, va,
+			ver & 0xff, ((ver >> 16) & 0xff) + 1, io->gsi_base);
+	}
+	if (ai->override_count)
+		kprintf("ioapic: %u interrupt source overrides (e.g. ISA IRQ %u -> GSI %u)\n",
+			ai->override_count, ai->override[0].source, ai->override[0].gsi);
+}
+
+/* ---- HPET and the TSC ---------------------------------------------------------- */
+
+/*
+ * calibrate_tsc - TSC ticks per second, counted over TSC_CALIBRATE_NS of
+ * the HPET main counter (which must be running). 0 if the counter does not
+ * advance.
+ */
+static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64)
+{
+	uint64_t mask = counter_64 ? ~0ull : 0xffffffffull;
+	uint64_t want = TSC_CALIBRATE_NS * FS_PER_NS / period_fs;
+	uint64_t c0 = mmio_read64(hpet + HPET_REG_COUNTER), t0 = rdtsc(), ticks = 0, t1;
+
+	for (unsigned reads = 0; ticks < want; reads++) {
+		if (reads == CALIBRATE_MAX_READS)
+			return 0;
+		ticks = (mmio_read64(hpet + HPET_REG_COUNTER) - c0) & mask;
+	}
+	t1 = rdtsc();
+	uint64_t ns = ticks * period_fs / FS_PER_NS;
+	return ns ? (t1 - t0) * NS_PER_S / ns : 0;
+}
+
+static void hpet_probe(const struct acpi_info *ai)
+{
+	if (!ai->have_hpet) {
+		kprintf("hpet: no HPET table: TSC not calibrated\n");
+		return;
+	}
+	dev.hpet_pa = ai->hpet_addr;
+	dev.hpet = mmio_map(ai->hpet_addr, HPET_MMIO_SIZE, CACHE_UC, OWNER_HPET);
+	if (!dev.hpet)
+		return;
+	uint64_t cap = mmio_read64(dev.hpet + HPET_REG_CAP);
+	uint64_t period = cap >> 32;
+	if (period == 0 || period > HPET_MAX_PERIOD_FS) {
+		kprintf("hpet: at %lx: period %lu fs is outside (0, %lu]: not used\n",
+			ai->hpet_addr, period, HPET_MAX_PERIOD_FS);
+		return;
+	}
+	dev.hpet_period_fs = period;
+	uint64_t config = mmio_read64(dev.hpet + HPET_REG_CONFIG);
+	if (!(config & HPET_CONFIG_ENABLE))
+		mmio_write64(dev.hpet + HPET_REG_CONFIG, config | HPET_CONFIG_ENABLE);
+	kprintf("hpet: %lx -> %lx UC, period %lu fs (%lu kHz), %lu timers, %s counter%s\n",
+		ai->hpet_addr, dev.hpet, period, FS_PER_NS * NS_PER_S / period / 1000,
+		((cap >> 8) & 0x1f) + 1, cap & HPET_CAP_COUNTER_64 ? "64-bit" : "32-bit",
+		config & HPET_CONFIG_ENABLE ? "" : " (enabled now)");
+	dev.tsc_hz = calibrate_tsc(dev.hpet, period, cap & HPET_CAP_COUNTER_64);
+	if (!dev.tsc_hz) {
+		kprintf("tsc: not calibrated: the HPET counter did not advance\n");
+		return;
+	}
+	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
+			 (cpuid(0x80000007u, 0).edx & (1u << 8));
+	kprintf("tsc: %lu.%03lu MHz (counted over %lu ms of HPET time)%s\n",
+		dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000000,
+		invariant ? ", invariant" : "");
+}
+
+/* Ask for the HPET's (else the local APIC's) registers again under another
+ * owner: the registry must refuse and name the first owner. */
+static void second_claim_demo(void)
+{
+	paddr_t pa = dev.hpet ? dev.hpet_pa : dev.lapic_pa;
+	const char *name = dev.hpet ? "HPET (second driver)" : "local APIC (second driver)";
+
+	if (!dev.hpet && !dev.lapic)
+		return;
+	kprintf("iomem: a second owner asks for %s's registers:\n", dev.hpet ? "the HPET" :
+		"the local APIC");
+	vaddr_t va = mmio_map(pa, PAGE_SIZE, CACHE_UC, name);
+	dev.second_claim_refused = va == 0;
+	if (va) {
+		kprintf("iomem: BUG: the second claim was granted\n");
+		mmio_unmap(va);
+	}
+}
+
+/* ---- PCIe ---------------------------------------------------------------- */
+
+const char *pci_class_name(uint8_t base_class)
+{
+	static const char *const names[] = {
+		"unclassified", "storage", "network", "display", "multimedia", "memory",
+		"bridge", "communication", "system", "input", "docking", "processor",
+		"serial bus", "wireless", "intelligent I/O", "satellite", "encryption",
+		"signal processing", "accelerator", "instrumentation",
+	};
+	return base_class < ARRAY_SIZE(names) ? names[base_class] : "other";
+}
+
+/*
+ * Configuration reads of bus 0: through ECAM when MCFG gives it, else
+ * through configuration mechanism #1 (ports 0xcf8/0xcfc), which every PC
+ * chipset has (PCI Local Bus spec 3.0, 3.2.2.3.2).
+ */
+static uint32_t pci_read(unsigned d, unsigned f, unsigned off)
+{
+	if (dev.pci_bus0)
+		return mmio_read32(dev.pci_bus0 + ((vaddr_t)d << 15) + ((vaddr_t)f << 12) + off);
+	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | d << 11 | f << 8 | (off & 0xfc));
+	return inl(PCI_CONFIG_DATA);
+}
+
+/* Print one function; returns false if none answers there. */
+static bool pci_function(unsigned d, unsigned f)
+{
+	uint32_t id = pci_read(d, f, PCI_CFG_ID);
+	if ((id & 0xffff) == PCI_VENDOR_NONE)
+		return false;
+	uint32_t cls = pci_read(d, f, PCI_CFG_CLASS);
+	kprintf("pci 00:%02x.%u %04x:%04x class %02x.%02x.%02x %s\n", d, f, id & 0xffff, id >> 16,
+		cls >> 24, (cls >> 16) & 0xff, (cls >> 8) & 0xff, pci_class_name(cls >> 24));
+	dev.pci_functions++;
+	return true;
+}
+
+static void pci_scan_bus0(void)
+{
+	for (unsigned d = 0; d < PCI_DEVICES; d++) {
+		if (!pci_function(d, 0))
+			continue;
+		if (!((pci_read(d, 0, PCI_CFG_HEADER) >> 16) & PCI_HEADER_MULTIFUNC))
+			continue;
+		for (unsigned f = 1; f < PCI_FUNCTIONS; f++)
+			pci_function(d, f);
+	}
+	kprintf("pci: %u functions on bus 0\n", dev.pci_functions);
+}
+
+/* The MCFG entry that covers segment 0 bus 0, or NULL. */
+static const struct acpi_mcfg *ecam_segment0(const struct acpi_info *ai)
+{
+	for (unsigned i = 0; i < ai->mcfg_count; i++)
+		if (ai->mcfg[i].segment == 0 && ai->mcfg[i].bus_start == 0)
+			return &ai->mcfg[i];
+	return NULL;
+}
+
+static void pci_probe(const struct acpi_info *ai)
+{
+	const struct acpi_mcfg *m = ecam_segment0(ai);
+	struct resource *in_way;
+
+	if (!m) {
+		kprintf("pci: no MCFG entry for segment 0 bus 0 (no PCIe ECAM): bus 0 read "
+			"through ports %#x/%#x\n", PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA);
+		pci_scan_bus0();
+		return;
+	}
+	uint64_t size = (uint64_t)(m->bus_end - m->bus_start + 1) * PCI_ECAM_BUS_SIZE;
+	int st = mmio_claim_window(m->base, size, OWNER_ECAM, &in_way);
+	if (st != E_OK)
+		kprintf("pci: ECAM window [%lx, %lx) not claimed: %s%s%s\n", m->base, m->base + size,
+			status_name(st), in_way ? ", held by " : "", in_way ? in_way->owner : "");
+	dev.pci_bus0_pa = m->base;
+	dev.pci_bus0 = mmio_map(m->base, PCI_ECAM_BUS_SIZE, CACHE_UC, OWNER_PCI_BUS0);
+	if (!dev.pci_bus0)
+		return;
+	kprintf("pci: ECAM segment 0 buses %u-%u at %lx; bus 0 -> %lx UC\n", m->bus_start,
+		m->bus_end, m->base, dev.pci_bus0);
+	pci_scan_bus0();
+}
+
+void devices_init(const struct handoff *h)
+{
+	acpi_init(h);
+	const struct acpi_info *ai = acpi_get();
+	lapic_probe(ai);
+	ioapic_probe(ai);
+	hpet_probe(ai);
+	second_claim_demo();
+	pci_probe(ai);
+}
+
+const struct devices *devices_get(void)
+{
+	return &dev;
+}

@@ -1,0 +1,73 @@
+/*
+ * devices.h - the machine's basic devices, found from ACPI and mapped
+ * with mmio_map: the local APIC, the I/O APICs, the HPET (which calibrates
+ * the TSC), PCIe configuration space (bus 0 enumerated; through I/O ports
+ * on machines without ECAM) - each claimed in the ownership registry under
+ * its own name.
+ */
+#ifndef CARTO_DEVICES_H
+#define CARTO_DEVICES_H
+
+#include "acpi.h"
+#include "handoff.h"
+#include "types.h"
+
+/* Owner names in the registry (mmio.h). */
+#define OWNER_LAPIC     "local APIC"
+#define OWNER_HPET      "HPET"
+#define OWNER_ECAM      "PCIe ECAM (MCFG)"
+#define OWNER_PCI_BUS0  "PCI bus 0 config"
+
+/* Local APIC registers (Intel SDM vol. 3, 11.4.1), offsets from its base. */
+#define LAPIC_REG_ID        0x20   /* bits 31:24: APIC ID */
+#define LAPIC_REG_VERSION   0x30   /* bits 7:0 version, 23:16 max LVT entry */
+#define LAPIC_MMIO_SIZE     0x1000
+
+/* HPET registers (IA-PC HPET spec 1.0a, 2.3). */
+#define HPET_REG_CAP        0x000  /* 63:32 period (fs), 13 64-bit counter,
+				      12:8 timers - 1, 7:0 revision */
+#define HPET_REG_CONFIG     0x010  /* bit 0: counter enabled */
+#define HPET_REG_COUNTER    0x0f0
+#define HPET_MMIO_SIZE      0x400
+#define HPET_MAX_PERIOD_FS  100000000ul   /* 100 ns: the spec's limit */
+
+#define TSC_CALIBRATE_NS    10000000ul     /* 10 ms of HPET time */
+
+struct devices {
+	paddr_t lapic_pa;
+	vaddr_t lapic;                 /* 0: not mapped */
+	uint32_t lapic_id, lapic_version;   /* the registers as read */
+	bool lapic_x2apic;             /* x2APIC mode: MMIO interface off */
+
+	unsigned ioapic_count;         /* mapped and read */
+	vaddr_t ioapic[ACPI_MAX_IOAPICS];
+	uint32_t ioapic_version[ACPI_MAX_IOAPICS];   /* version register */
+
+	paddr_t hpet_pa;
+	vaddr_t hpet;                  /* 0: not mapped */
+	uint64_t hpet_period_fs;       /* 0: no valid period */
+	uint64_t tsc_hz;               /* 0: not calibrated */
+	bool second_claim_refused;     /* the HPET demo: a second owner refused */
+
+	paddr_t pci_bus0_pa;           /* ECAM of segment 0 bus 0, physical */
+	vaddr_t pci_bus0;              /* ECAM of segment 0 bus 0; 0: none (bus 0
+					  then read through ports 0xcf8/0xcfc) */
+	unsigned pci_functions;        /* functions found on bus 0 */
+};
+
+/*
+ * devices_init - read ACPI (acpi_init), then map and probe each device,
+ * printing one line per device and per PCI function, and show that a
+ * second claim of the HPET (or, without one, the local APIC) under
+ * another owner is refused. Needs mmio_init. Missing devices are reported,
+ * not fatal.
+ */
+void devices_init(const struct handoff *h);
+
+/* devices_get - what devices_init found. */
+const struct devices *devices_get(void);
+
+/* pci_class_name - "display", "bridge", ... for a PCI base class. */
+const char *pci_class_name(uint8_t base_class);
+
+#endif
