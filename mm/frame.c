@@ -220,23 +220,36 @@ static void set_children(struct frame_alloc *fa, struct frame_region *r, uint64_
 }
 
 /*
- * set_leaf - replace the leaf word holding f by @w. When one frame changes
- * and its buddy (the other half of its aligned pair) is in use, no block
- * of order >= 1 around it can appear or vanish: only "anything free at
- * all" may change, and the fold is skipped.
+ * single_delta - how the status of a leaf word changes when frame bit b
+ * alone flips; @x is the word with b free (before an allocation, after a
+ * free). Order j changes iff b's aligned 2^j run was the word's only free
+ * one, i.e. fold(x, j) is exactly that run's bit - one fold chain instead
+ * of two. If b's buddy is in use no run of order >= 1 holds b: only order
+ * 0 can change, and the chain is skipped.
  */
+static inline uint64_t single_delta(uint64_t x, unsigned b)
+{
+	uint64_t d = x == 1ull << b;
+
+	if (!(x >> (b ^ 1) & 1))
+		return d;
+	uint64_t f = x;
+	for (unsigned j = 1; j <= FANOUT_SHIFT; j++) {
+		f &= (f >> (1u << (j - 1))) & fold_mask[j];
+		d |= (uint64_t)(f == 1ull << (b & ~((1u << j) - 1))) << j;
+	}
+	return d;
+}
+
+/* set_leaf - replace the leaf word holding f by @w, keeping the summaries. */
 static inline void set_leaf(struct frame_alloc *fa, struct frame_region *r, uint64_t *leaf,
 			    uint64_t f, uint64_t w)
 {
 	uint64_t old = *leaf, changed = old ^ w;
-	uint64_t buddy = (changed & fold_mask[1]) << 1 | (changed >> 1 & fold_mask[1]);
-	uint64_t delta;
+	uint64_t delta = changed & (changed - 1) ? fold_status(old) ^ fold_status(w)
+						  : single_delta(old | w, (unsigned)(f & (FANOUT - 1)));
 
 	*leaf = w;
-	if (!(changed & (changed - 1)) && !((old | w) & buddy))
-		delta = (uint64_t)(old == 0) ^ (uint64_t)(w == 0);
-	else
-		delta = fold_status(old) ^ fold_status(w);
 	if (delta)
 		propagate(fa, r, f, 1, delta);
 }

@@ -36,7 +36,7 @@ for _ in $(seq 100); do [ -S "$mon" ] && break; sleep 0.1; done
 monitor cont
 base=
 for _ in $(seq 600); do
-	base=$(grep -aoE 'carto: loader at [0-9A-Fa-f]+' "$log" 2>/dev/null | awk '{print $4}' | head -n 1)
+	base=$(grep -aoE 'carto: loader at [0-9A-Fa-f]+' "$log" 2>/dev/null | awk '{print $4}' | head -n 1 || true)
 	[ -n "$base" ] && break
 	sleep 0.2
 done

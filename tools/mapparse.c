@@ -46,6 +46,17 @@ bool cur_lit_ci(struct cur *c, const char *s)
 	return true;
 }
 
+bool span_equal_ci(const char *s, const char *e, const char *name)
+{
+	size_t n = strlen(name);
+	if ((size_t)(e - s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (to_lower(s[i]) != to_lower(name[i]))
+			return false;
+	return true;
+}
+
 const char *cur_find(const struct cur *c, const char *s)
 {
 	size_t n = strlen(s);

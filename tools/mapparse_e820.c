@@ -73,16 +73,6 @@ static bool e820_to_efi(uint32_t e820, uint32_t *efi)
 	}
 }
 
-static bool equal_ci(const char *s, const char *e, const char *name)
-{
-	size_t n = strlen(name);
-	if ((size_t)(e - s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (to_lower(s[i]) != to_lower(name[i]))
-			return false;
-	return true;
-}
 
 /*
  * Read the type text [s, e) into ent (efi_type, ram, and the e820 number
@@ -99,12 +89,12 @@ static int read_type(struct parser *p, const char *s, const char *e,
 	while (e > s && is_space(e[-1]))
 		e--;
 	for (size_t i = 0; i < ARRAY_SIZE(e820_names) && !found; i++) {
-		if (equal_ci(s, e, e820_names[i].name)) {
+		if (span_equal_ci(s, e, e820_names[i].name)) {
 			e820 = e820_names[i].e820;
 			found = true;
 		}
 	}
-	if (!found && equal_ci(s, e, "soft reserved")) {
+	if (!found && span_equal_ci(s, e, "soft reserved")) {
 		ent->efi_type = EFI_RESERVED;
 		ent->soft_reserved = true;
 		return 0;

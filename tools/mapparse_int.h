@@ -77,6 +77,9 @@ size_t cur_skip_spaces(struct cur *c);
 bool cur_lit(struct cur *c, const char *s);
 bool cur_lit_ci(struct cur *c, const char *s);
 
+/* True if the text [s, e) is @name, ignoring case. */
+bool span_equal_ci(const char *s, const char *e, const char *name);
+
 /* Position of the first @s in the rest of the line, or NULL. */
 const char *cur_find(const struct cur *c, const char *s);
 

@@ -80,16 +80,6 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-static bool equal_ci(const char *s, const char *e, const char *name)
-{
-	size_t n = strlen(name);
-	if ((size_t)(e - s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (to_lower(s[i]) != to_lower(name[i]))
-			return false;
-	return true;
-}
 
 /* Read a number that must fit 64 (or fewer) bits; NUM_NONE/HUGE -> error. */
 static int want_num(struct parser *p, unsigned no, enum num_result r, u128 v,
@@ -107,7 +97,7 @@ static int bracket_type(struct parser *p, unsigned no, const char *s,
 			const char *e, uint32_t *type)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(linux_types); i++) {
-		if (equal_ci(s, e, linux_types[i].name)) {
+		if (span_equal_ci(s, e, linux_types[i].name)) {
 			*type = linux_types[i].type;
 			return 0;
 		}
@@ -133,7 +123,7 @@ static int bracket_attr(struct parser *p, unsigned no, const char *s,
 	if (s == e)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(linux_attrs); i++) {
-		if (equal_ci(s, e, linux_attrs[i].name)) {
+		if (span_equal_ci(s, e, linux_attrs[i].name)) {
 			*attr |= linux_attrs[i].bit;
 			return 0;
 		}

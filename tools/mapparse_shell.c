@@ -61,23 +61,13 @@ static bool is_word_char(char ch)
 	return is_alpha(ch) || is_digit(ch) || ch == '_';
 }
 
-static bool equal_ci(const char *s, const char *e, const char *name)
-{
-	size_t n = strlen(name);
-	if ((size_t)(e - s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (to_lower(s[i]) != to_lower(name[i]))
-			return false;
-	return true;
-}
 
 /* Type of a name, or of an all-hex token (a type the shell cannot name). */
 static int shell_type(struct parser *p, unsigned no, const char *s, const char *e,
 		      uint32_t *type)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(shell_types); i++) {
-		if (equal_ci(s, e, shell_types[i].name)) {
+		if (span_equal_ci(s, e, shell_types[i].name)) {
 			*type = shell_types[i].type;
 			return 0;
 		}
