@@ -3,6 +3,9 @@
 #   make            build esp/EFI/BOOT/BOOTX64.EFI (loader + embedded kernel),
 #                   esp/EFI/carto/memmap.efi and the host tools
 #   make run        boot Carto in QEMU/OVMF, serial on this terminal
+#                   (USB=1: from build/carto-usb.img as a USB stick)
+#   make usb        build/carto-usb.img, a disk image for a USB stick
+#   make sign       sign the EFI binaries: KEY=... CERT=... (Secure Boot)
 #   make debug      boot paused with a GDB stub; see scripts/gdbinit
 #   make test       host unit tests, then the scripted boot tests
 #   make host-test  host unit tests only
@@ -154,8 +157,10 @@ test: all $(HOST_TESTS)
 bench: $(HOST_BENCHES)
 	@for b in $(HOST_BENCHES); do $$b || exit 1; done
 
-run: all
-	scripts/qemu.sh $(QEMU_ARGS)
+# make run USB=1: boot build/carto-usb.img (rebuilt first) as a USB stick.
+USB_IMG := $(BUILD)/carto-usb.img
+run: all $(if $(filter 1 yes,$(USB)),usb)
+	scripts/qemu.sh $(if $(filter 1 yes,$(USB)),--usb $(USB_IMG)) $(QEMU_ARGS)
 
 debug: all
 	scripts/debug.sh
@@ -165,6 +170,19 @@ debug: all
 .PHONY: memmap
 memmap: $(ESP)/EFI/carto/memmap.efi
 	scripts/memmap-run.sh $(MEMMAP_ARGS)
+
+# A GPT disk image with a FAT32 EFI System Partition, to write to a USB
+# stick (README: "Booting a real PC from a USB stick"). Holds the signed
+# binaries from `make sign` when those exist and are up to date.
+.PHONY: usb sign
+usb: all
+	scripts/mkusb.sh --out $(USB_IMG)
+
+# Sign both EFI binaries for Secure Boot into $(BUILD)/signed/ (the built
+# ones stay unsigned): make sign KEY=db.key CERT=db.crt [KEY_PASS=file:PATH]
+sign: all
+	scripts/sign.sh --key "$(KEY)" --cert "$(CERT)" $(if $(KEY_PASS),--passin "$(KEY_PASS)") \
+		--out $(BUILD)/signed
 
 clean:
 	rm -rf $(BUILD) $(ESP)/EFI

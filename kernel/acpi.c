@@ -12,6 +12,8 @@
 #define ACPI_RSDP_SIG     "RSD PTR "
 #define ACPI_RSDP_MAX_LEN 4096   /* longer RSDP lengths are taken as corrupt */
 #define WHY_MAX           96
+#define REPORT_COLS       80     /* boot report lines fit a 640x480 screen */
+#define TABLE_NAME_COLS   5      /* " FACP" */
 
 /* MADT (ACPI 6.5, 5.2.12): after the header, the local APIC address and
  * flags, then variable-length entries {type, length, ...}. */
@@ -310,8 +312,8 @@ static void parse_madt(const uint8_t *t, uint32_t len)
 	for (uint32_t off = MADT_ENTRIES_OFF; off < len;) {
 		unsigned type = len - off >= 2 ? t[off] : 0, elen = len - off >= 2 ? t[off + 1] : 0;
 		if (elen < 2 || elen > len - off) {
-			kprintf("acpi: MADT entry at offset %u has length %u (%u bytes left): "
-				"the rest of the MADT is ignored\n", off, elen, len - off);
+			kprintf("acpi: MADT entry at offset %u has length %u (%u bytes left):\n"
+				"  the rest of the MADT is ignored\n", off, elen, len - off);
 			return;
 		}
 		if (elen < madt_min_len(type))
@@ -356,8 +358,8 @@ static void parse_mcfg(const uint8_t *t, uint32_t len)
 	for (uint32_t off = MCFG_ENTRIES_OFF; off + MCFG_ENTRY_LEN <= len; off += MCFG_ENTRY_LEN) {
 		struct acpi_mcfg m = { rd64(t + off), rd16(t + off + 8), t[off + 10], t[off + 11] };
 		if (m.bus_start > m.bus_end || !IS_ALIGNED(m.base, MiB)) {
-			kprintf("acpi: MCFG entry at offset %u (base %lx, buses %u-%u) is "
-				"inconsistent: skipped\n", off, m.base, m.bus_start, m.bus_end);
+			kprintf("acpi: MCFG entry at offset %u (base %lx, buses %u-%u):\n"
+				"  inconsistent, skipped\n", off, m.base, m.bus_start, m.bus_end);
 			continue;
 		}
 		if (info.mcfg_count < ACPI_MAX_MCFG)
@@ -401,9 +403,8 @@ static void read_facs(void)
 		return;
 	}
 	info.facs_ok = true;
-	kprintf("acpi: FACS at %lx, %u bytes, hardware signature %#x (read through %s)\n",
-		info.facs_addr, len, hw_sig,
-		info.facs_mapped ? "a read-only firmware mapping" : "the direct map");
+	kprintf("acpi: FACS at %lx (%s), %u bytes, hardware signature %#x\n",
+		info.facs_addr, info.facs_mapped ? "read-only map" : "direct map", len, hw_sig);
 }
 
 static void parse_table(const uint8_t *t, paddr_t pa)
@@ -487,9 +488,28 @@ static unsigned read_root(paddr_t root, unsigned entry_size)
 	return n;
 }
 
+/* print_table_names - "acpi: N tables: FACP APIC ..." from @names (" XXXX"
+ * per table), continued on indented lines so none is wider than
+ * REPORT_COLS: the boot report fits a 640x480 screen. */
+static void print_table_names(unsigned n, const char *names)
+{
+	int col = kprintf("acpi: %u tables:", n);
+	size_t len = strlen(names);
+
+	for (size_t i = 0; i < len; i += TABLE_NAME_COLS) {
+		if (col + TABLE_NAME_COLS > REPORT_COLS) {
+			kputs("\n ");
+			col = 1;
+		}
+		console_write(names + i, MIN((size_t)TABLE_NAME_COLS, len - i));
+		col += TABLE_NAME_COLS;
+	}
+	kputs("\n");
+}
+
 void acpi_init(const struct handoff *h)
 {
-	char names[ACPI_MAX_TABLES * 5 + 1];
+	char names[ACPI_MAX_TABLES * TABLE_NAME_COLS + 1];
 	size_t used = 0;
 	paddr_t root;
 	unsigned entry_size;
@@ -516,9 +536,9 @@ void acpi_init(const struct handoff *h)
 		parse_table(t, entries[i]);
 		tmap_put(&m);
 	}
-	kprintf("acpi: RSDP rev %u at %lx (OEM \"%s\"), %s at %lx lists %u tables:%s\n",
-		info.rsdp_revision, h->rsdp, info.oem_id, entry_size == 8 ? "XSDT" : "RSDT", root,
-		info.tables, names);
+	kprintf("acpi: RSDP rev %u at %lx, OEM \"%s\", %s at %lx\n", info.rsdp_revision,
+		h->rsdp, info.oem_id, entry_size == 8 ? "XSDT" : "RSDT", root);
+	print_table_names(info.tables, names);
 	read_facs();
 	if (info.bad_tables)
 		kprintf("acpi: %u tables refused (see above)\n", info.bad_tables);

@@ -65,10 +65,13 @@ static void lapic_probe(const struct acpi_info *ai)
 		dev.lapic_id = mmio_read32(dev.lapic + LAPIC_REG_ID);
 		dev.lapic_version = mmio_read32(dev.lapic + LAPIC_REG_VERSION);
 	}
-	kprintf("lapic: %lx -> %lx UC%s%s, id %u, version %#x, %u LVT entries, %u CPUs in MADT\n",
-		pa, dev.lapic, msr & APIC_BASE_ENABLE ? "" : " (disabled in IA32_APIC_BASE)",
-		dev.lapic_x2apic ? " (x2APIC mode: read by MSR)" : "", dev.lapic_id >> 24,
-		dev.lapic_version & 0xff, ((dev.lapic_version >> 16) & 0xff) + 1, ai->cpus);
+	/* Two lines: the boot report fits 80 columns (a 640x480 screen). */
+	kprintf("lapic: %lx -> %lx UC, id %u, version %#x, %u LVT entries\n", pa, dev.lapic,
+		dev.lapic_id >> 24, dev.lapic_version & 0xff,
+		((dev.lapic_version >> 16) & 0xff) + 1);
+	kprintf("lapic: %u CPUs in the MADT%s%s\n", ai->cpus,
+		msr & APIC_BASE_ENABLE ? "" : "; disabled in IA32_APIC_BASE",
+		dev.lapic_x2apic ? "; x2APIC mode (registers read by MSR)" : "");
 }
 
 /* ---- I/O APICs ------------------------------------------------------------ */
@@ -90,9 +93,10 @@ static void ioapic_probe(const struct acpi_info *ai)
 		uint32_t ver = ioapic_read(va, IOAPIC_REG_VERSION);
 		dev.ioapic[dev.ioapic_count] = va;
 		dev.ioapic_version[dev.ioapic_count++] = ver;
-		kprintf("ioapic: id %u at %lx -> %lx UC, version %#x, %u redirection entries "
-			"from GSI %u\n", (ioapic_read(va, IOAPIC_REG_ID) >> 24) & 0xf, io->addr, va,
-			ver & 0xff, ((ver >> 16) & 0xff) + 1, io->gsi_base);
+		/* One redirection entry per GSI from gsi_base on. */
+		kprintf("ioapic: id %u at %lx -> %lx UC, version %#x, GSIs %u-%u\n",
+			(ioapic_read(va, IOAPIC_REG_ID) >> 24) & 0xf, io->addr, va, ver & 0xff,
+			io->gsi_base, io->gsi_base + ((ver >> 16) & 0xff));
 	}
 	if (ai->override_count)
 		kprintf("ioapic: %u interrupt source overrides (e.g. ISA IRQ %u -> GSI %u)\n",
@@ -143,9 +147,10 @@ static void hpet_probe(const struct acpi_info *ai)
 	uint64_t config = mmio_read64(dev.hpet + HPET_REG_CONFIG);
 	if (!(config & HPET_CONFIG_ENABLE))
 		mmio_write64(dev.hpet + HPET_REG_CONFIG, config | HPET_CONFIG_ENABLE);
-	kprintf("hpet: %lx -> %lx UC, period %lu fs (%lu kHz), %lu timers, %s counter%s\n",
-		ai->hpet_addr, dev.hpet, period, FS_PER_NS * NS_PER_S / period / 1000,
-		((cap >> 8) & 0x1f) + 1, cap & HPET_CAP_COUNTER_64 ? "64-bit" : "32-bit",
+	kprintf("hpet: %lx -> %lx UC, %lu kHz (period %lu fs)\n", ai->hpet_addr, dev.hpet,
+		FS_PER_NS * NS_PER_S / period / 1000, period);
+	kprintf("hpet: %lu timers, %s counter%s\n", ((cap >> 8) & 0x1f) + 1,
+		cap & HPET_CAP_COUNTER_64 ? "64-bit" : "32-bit",
 		config & HPET_CONFIG_ENABLE ? "" : " (enabled now)");
 	dev.tsc_hz = calibrate_tsc(dev.hpet, period, cap & HPET_CAP_COUNTER_64);
 	if (!dev.tsc_hz) {
@@ -245,8 +250,8 @@ static void pci_probe(const struct acpi_info *ai)
 	struct resource *in_way;
 
 	if (!m) {
-		kprintf("pci: no MCFG entry for segment 0 bus 0 (no PCIe ECAM): bus 0 read "
-			"through ports %#x/%#x\n", PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA);
+		kprintf("pci: no ECAM for bus 0 in the MCFG: bus 0 read through ports %#x/%#x\n",
+			PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA);
 		pci_scan_bus0();
 		return;
 	}

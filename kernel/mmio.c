@@ -231,7 +231,8 @@ vaddr_t mmio_map(paddr_t phys, uint64_t size, enum cache_type cache, const char 
 
 	if (st == E_OK)
 		return va;
-	kprintf("mmio: \"%s\" [%lx, %lx) %s refused: %s", owner ? owner : "(null)", phys,
+	/* The reason on a line of its own: the boot report fits 80 columns. */
+	kprintf("mmio: \"%s\" [%lx, %lx) %s refused:\n  %s", owner ? owner : "(null)", phys,
 		phys + size, cache_type_name(cache), refusal_reason(st));
 	if (in_way)
 		kprintf(", %s \"%s\" [%lx, %lx)",

@@ -12,7 +12,9 @@
 #   --selftest         add "selftest" to the command line and the isa-debug-exit
 #                      device; QEMU then exits 33 on pass, 35 on fail
 #   --esp DIR          boot volume tree (default esp/)
-#   --usb IMG          boot this disk image as USB mass storage on xHCI instead
+#   --usb IMG          boot this disk image (make usb) as USB mass storage on
+#                      xHCI instead, with no other disk or CD drive; IMG is
+#                      never written (--cmdline patches a private copy)
 #   --no-serial        no serial port at all (like most real PCs)
 #   --serial-log FILE  serial to FILE instead of this terminal
 #   --monitor SOCK     HMP monitor on a unix socket
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--dry-run) dry=1 ;;
 	--) shift; extra=("$@"); break ;;
-	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -65,10 +67,42 @@ trap 'rm -rf "$run"' EXIT
 "$top/ovmf/firmware.sh" vars "$firmware" "$run/vars.fd"
 code=$("$top/ovmf/firmware.sh" code "$firmware")
 
+# usb_with_cmdline IMG TEXT: a copy of disk image IMG in the run directory
+# whose EFI System Partition holds \EFI\carto\cmdline.txt = TEXT; prints
+# the copy's path.
+usb_with_cmdline() {
+	local copy=$run/usb.img start
+	# The first partition of type ESP (GPT) or 0xef (MBR), in 512-byte sectors.
+	start=$(sfdisk -d "$1" 2>/dev/null | sed -n \
+		's/.*start= *\([0-9]*\),.*type=\(C12A7328-F81F-11D2-BA4B-00A0C93EC93B\|ef\)\b.*/\1/p' | head -n 1)
+	if [ -z "$start" ]; then
+		echo "qemu.sh: --usb $1 has no EFI System Partition: cannot set the command line" >&2
+		exit 1
+	fi
+	cp --sparse=always "$1" "$copy"
+	printf '%s\r\n' "$2" >"$run/cmdline.txt"
+	mmd -D s -i "$copy@@$((start * 512))" ::/EFI/carto 2>/dev/null || true
+	if ! mcopy -o -i "$copy@@$((start * 512))" "$run/cmdline.txt" ::/EFI/carto/cmdline.txt; then
+		echo "qemu.sh: --usb $1: could not write the command line into a copy of it" >&2
+		exit 1
+	fi
+	echo "$copy"
+}
+
+if [ -n "$usb" ] && [ ! -r "$usb" ]; then
+	echo "qemu.sh: --usb $usb: no such disk image ('make usb' writes build/carto-usb.img)" >&2
+	exit 1
+fi
 [ "$selftest" = 1 ] && cmdline="selftest${cmdline:+ $cmdline}"
 bootdisk=()
 if [ -n "$usb" ]; then
-	bootdisk=(-drive "if=none,id=usbdisk,format=raw,file=$usb,snapshot=on"
+	disk=$usb
+	if [ -n "$cmdline" ]; then
+		disk=$(usb_with_cmdline "$usb" "$cmdline")
+	fi
+	# -nodefaults: no empty CD-ROM (q35, pc) or floppy (pc) next to the
+	# stick; the VGA it would also drop is put back.
+	bootdisk=(-nodefaults -vga std -drive "if=none,id=usbdisk,format=raw,file=$disk,snapshot=on"
 		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=usbdisk)
 else
 	# A private copy of the boot volume, so the command line is per run.

@@ -49,6 +49,13 @@ void collect_acpi(struct handoff *h);
 void collect_firmware_id(struct handoff *h);
 void collect_cmdline(struct handoff *h);
 
+/* ---- video.c: GOP mode choice ---------------------------------------------- */
+/* With "video=WIDTHxHEIGHT" on @cmdline, switch the GOP to that mode (one
+ * with a linear framebuffer) before collect_framebuffer. A bad value, no
+ * GOP, no such mode or a refused SetMode: a message on screen, a short
+ * pause, and the current mode stays. Only before ExitBootServices. */
+void video_select_mode(const char *cmdline);
+
 /* ---- elf.c: the embedded kernel ---------------------------------------------------- */
 /* Validate the embedded kernel ELF, load its PT_LOAD segments into freshly
  * allocated frames and record them in @h. Fails loudly on a bad image. */

@@ -174,6 +174,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		wait_for_debugger();
 	probe_cpu(h);
 	collect_firmware_id(h);
+	video_select_mode(h->cmdline);
 	collect_framebuffer(h);
 	collect_acpi(h);
 
@@ -206,6 +207,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	exit_boot_services(&fwmap, h);
 
 	/* ---- boot services are gone: no firmware calls from here on ---- */
+	if (cmdline_word(h->cmdline, "loader-test=late-alloc"))
+		fw_alloc_pages(1, 0, "a test of the post-exit guard");   /* must panic */
 	convert_map(h, &final_map, &fwmap);
 	h->memmap_pa = (paddr_t)final_map.entries;
 	h->memmap_count = (uint32_t)final_map.count;
