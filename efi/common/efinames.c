@@ -4,26 +4,6 @@
 #include "efinames.h"
 #include "textbuf.h"
 
-/* Indexed by enum efi_mem_type. */
-static const char *const type_names[EFI_MEM_TYPE_COUNT] = {
-	[EFI_RESERVED] = "Reserved",
-	[EFI_LOADER_CODE] = "LoaderCode",
-	[EFI_LOADER_DATA] = "LoaderData",
-	[EFI_BS_CODE] = "BootServicesCode",
-	[EFI_BS_DATA] = "BootServicesData",
-	[EFI_RT_CODE] = "RuntimeServicesCode",
-	[EFI_RT_DATA] = "RuntimeServicesData",
-	[EFI_CONVENTIONAL] = "Conventional",
-	[EFI_UNUSABLE] = "Unusable",
-	[EFI_ACPI_RECLAIM] = "ACPIReclaim",
-	[EFI_ACPI_NVS] = "ACPINVS",
-	[EFI_MMIO] = "MMIO",
-	[EFI_MMIO_PORT] = "MMIOPortSpace",
-	[EFI_PAL_CODE] = "PalCode",
-	[EFI_PERSISTENT] = "Persistent",
-	[EFI_UNACCEPTED] = "Unaccepted",
-};
-
 bool efiu_type_known(uint32_t type)
 {
 	return type < EFI_MEM_TYPE_COUNT;
@@ -31,7 +11,8 @@ bool efiu_type_known(uint32_t type)
 
 const char *efiu_type_name(uint32_t type)
 {
-	return efiu_type_known(type) ? type_names[type] : "Unknown";
+	/* The names are mm/names.c's, which the loader and kernel print too. */
+	return efiu_type_known(type) ? efi_mem_type_name(type) : "Unknown";
 }
 
 /* Attribute bits in the order the spec lists them, with their names. */
