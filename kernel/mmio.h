@@ -62,8 +62,8 @@ int mmio_try_map(paddr_t phys, uint64_t size, enum cache_type cache, const char 
 
 /*
  * mmio_map - mmio_try_map that explains a refusal on the console:
- *   mmio: "HPET (second)" [fed00000, fed01000) UC refused: busy, held by
- *         "HPET" [fed00000, fed01000)
+ *   mmio: "HPET (second)" [fed00000, fed01000) UC refused:
+ *     busy, held by "HPET" [fed00000, fed01000)
  * Returns the virtual address of @phys, or 0 if refused.
  */
 vaddr_t mmio_map(paddr_t phys, uint64_t size, enum cache_type cache, const char *owner);

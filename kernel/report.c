@@ -41,7 +41,7 @@ static void report_memory(const struct handoff *h)
 	struct memmap m = { (struct mem_entry *)map_entries(h), h->memmap_count, h->memmap_capacity };
 	char a[24], b[24];
 
-	kprintf("memory: %u entries, RAM %s, free %s, %u problems in the firmware map\n",
+	kprintf("memory: %u entries, RAM %s, free %s, %u firmware map problems\n",
 		h->memmap_count, human(memmap_ram_bytes(&m), a, sizeof(a)),
 		human(memmap_bytes_of_type(&m, EFI_CONVENTIONAL), b, sizeof(b)), h->memmap_warnings);
 	kprintf("  loader %s, boot services ",
@@ -51,7 +51,7 @@ static void report_memory(const struct handoff *h)
 	kprintf("%s, NVS %s\n", human(memmap_bytes_of_type(&m, EFI_ACPI_RECLAIM), a, sizeof(a)),
 		human(memmap_bytes_of_type(&m, EFI_ACPI_NVS), b, sizeof(b)));
 	for (uint32_t i = 0; i < h->memmap_warnings && i < HANDOFF_MAX_WARNINGS; i++)
-		kprintf("  firmware map problem: descriptor %zu (type %u at %lx): %s\n",
+		kprintf("  map problem: entry %zu (type %u at %lx): %s\n",
 			h->warnings[i].index, h->warnings[i].desc.type, h->warnings[i].desc.phys_start,
 			memmap_problem_name(h->warnings[i].problem));
 }
@@ -68,16 +68,19 @@ static void report_clean_map(const struct handoff *h)
 
 static void report_paging(const struct handoff *h)
 {
-	char a[24];
+	char a[24], b[24], c[24];
 
-	kprintf("direct map: %lx, %lu x 1G + %lu x 2M + %lu x 4K pages%s\n", DMAP_BASE,
-		h->dmap_pages_1g, h->dmap_pages_2m, h->dmap_pages_4k,
-		h->has_1g ? "" : " (no 1 GiB pages on this CPU)");
+	kprintf("direct map: %lx, %lu x 1G + %lu x 2M + %lu x 4K pages\n", DMAP_BASE,
+		h->dmap_pages_1g, h->dmap_pages_2m, h->dmap_pages_4k);
+	if (!h->has_1g)
+		kprintf("  (this CPU has no 1 GiB pages)\n");
 	kprintf("page tables: %lu frames (%s) in %u pool chunks, window at %lx\n",
 		kmem_pt_frames(), human(kmem_pt_frames() * PAGE_SIZE, a, sizeof(a)),
 		kmem_pool_chunks(), PT_WINDOW_BASE);
-	kprintf("kernel: text %p-%p rx, rodata %p-%p r, data %p-%p rw\n",
-		__text_start, __text_end, __rodata_start, __rodata_end, __data_start, __data_end);
+	kprintf("kernel: text %s, rodata %s, data+bss %s\n",
+		human((uint64_t)(__text_end - __text_start), a, sizeof(a)),
+		human((uint64_t)(__rodata_end - __rodata_start), b, sizeof(b)),
+		human((uint64_t)(__data_end - __data_start), c, sizeof(c)));
 	for (uint32_t i = 0; i < h->segment_count; i++)
 		kprintf("  segment %lx -> phys %lx, %s, %s%s\n", h->segments[i].va, h->segments[i].pa,
 			human(h->segments[i].size, a, sizeof(a)),

@@ -220,24 +220,34 @@ static void set_children(struct frame_alloc *fa, struct frame_region *r, uint64_
 }
 
 /*
+ * fold_step - one level of single_delta: fold *f from aligned 2^(j-1) runs
+ * to 2^j runs, record in *d whether b's 2^j run is the only one left, and
+ * tell whether b's 2^(j+1) run is still all free (else no higher order
+ * can change).
+ */
+static inline bool fold_step(uint64_t *f, uint64_t *d, unsigned b, unsigned j)
+{
+	unsigned base = b & ~((1u << j) - 1);
+
+	*f &= (*f >> (1u << (j - 1))) & fold_mask[j];
+	*d |= (uint64_t)(*f == 1ull << base) << j;
+	return j < FANOUT_SHIFT && (*f >> (base ^ (1u << j)) & 1);
+}
+
+/*
  * single_delta - how the status of a leaf word changes when frame bit b
  * alone flips; @x is the word with b free (before an allocation, after a
- * free). Order j changes iff b's aligned 2^j run was the word's only free
- * one, i.e. fold(x, j) is exactly that run's bit - one fold chain instead
- * of two. If b's buddy is in use no run of order >= 1 holds b: only order
- * 0 can change, and the chain is skipped.
+ * free). Order j changes iff b's aligned 2^j run is the word's only free
+ * one. The fold stops at the first order whose run around b is not all
+ * free: no higher order can involve b. Most words stop at once.
  */
 static inline uint64_t single_delta(uint64_t x, unsigned b)
 {
-	uint64_t d = x == 1ull << b;
+	uint64_t d = x == 1ull << b, f = x;
 
-	if (!(x >> (b ^ 1) & 1))
-		return d;
-	uint64_t f = x;
-	for (unsigned j = 1; j <= FANOUT_SHIFT; j++) {
-		f &= (f >> (1u << (j - 1))) & fold_mask[j];
-		d |= (uint64_t)(f == 1ull << (b & ~((1u << j) - 1))) << j;
-	}
+	if (x >> (b ^ 1) & 1 && fold_step(&f, &d, b, 1) && fold_step(&f, &d, b, 2) &&
+	    fold_step(&f, &d, b, 3) && fold_step(&f, &d, b, 4) && fold_step(&f, &d, b, 5))
+		fold_step(&f, &d, b, 6);
 	return d;
 }
 

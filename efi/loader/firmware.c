@@ -24,6 +24,17 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+bool serial_present(void)
+{
+	/* The scratch register keeps what is written to it on a 16550;
+	 * without a UART the port reads 0xff. */
+	outb(COM1 + 7, 0xa5);
+	if (inb(COM1 + 7) != 0xa5)
+		return false;
+	outb(COM1 + 7, 0x5a);
+	return inb(COM1 + 7) == 0x5a;
+}
+
 static void serial_putc(char c)
 {
 	/* Bounded wait: a machine without a UART reads 0xff and must not hang. */

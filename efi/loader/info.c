@@ -4,6 +4,20 @@
  */
 #include "loader.h"
 
+/* Bytes per pixel of @fb: 4 for the 8-bit-per-colour formats, else up to
+ * the highest bit of any mask (a 5:6:5 mode has 2). */
+static uint64_t fb_bytes_per_pixel(const struct handoff_fb *fb)
+{
+	uint64_t all = fb->mask_r | fb->mask_g | fb->mask_b | fb->mask_x;
+	uint64_t bits = 0;
+
+	if (fb->format != FB_BITMASK)
+		return 4;
+	while (all >> bits)
+		bits++;
+	return bits ? (bits + 7) / 8 : 4;
+}
+
 void collect_framebuffer(struct handoff *h)
 {
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
@@ -37,7 +51,8 @@ void collect_framebuffer(struct handoff *h)
 	 * would let the console write past the end of the device. */
 	if (h->fb.format != FB_BLT_ONLY &&
 	    (h->fb.stride < h->fb.width ||
-	     (uint64_t)h->fb.stride * h->fb.height * 4 > h->fb.size || h->fb.base == 0)) {
+	     (uint64_t)h->fb.stride * h->fb.height * fb_bytes_per_pixel(&h->fb) > h->fb.size ||
+	     h->fb.base == 0)) {
 		Print(L"carto: ignoring inconsistent GOP framebuffer (%ux%u stride %u, %lu bytes)\r\n",
 		      h->fb.width, h->fb.height, h->fb.stride, h->fb.size);
 		h->fb.format = FB_NONE;

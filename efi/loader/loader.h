@@ -40,6 +40,8 @@ bool fw_alloc_at(paddr_t pa, uint64_t pages);
 void __attribute__((noreturn)) fail(EFI_STATUS status, const char *fmt, ...);
 /* Phase-2 panic: serial only, then halt. */
 void __attribute__((noreturn)) late_panic(const char *msg);
+/* True if a 16550 UART answers at COM1. */
+bool serial_present(void);
 /* Guard used at the top of every firmware wrapper. */
 void fw_guard(const char *who);
 

@@ -176,6 +176,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	collect_firmware_id(h);
 	video_select_mode(h->cmdline);
 	collect_framebuffer(h);
+	if ((h->fb.format == FB_NONE || h->fb.format == FB_BLT_ONLY) && !serial_present())
+		fail(EFI_SUCCESS, "this machine offers no graphics framebuffer (GOP) and no serial "
+		     "port, so Carto would have nowhere to show anything");
 	collect_acpi(h);
 
 	fw_map_read(&fwmap);

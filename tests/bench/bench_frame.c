@@ -9,7 +9,9 @@
  * is re-run in a child process under ptrace(PTRACE_SINGLESTEP) and every
  * user-space instruction is counted one by one - exact, but slow, so it
  * uses fewer repetitions. Either way the count of an empty run is
- * subtracted. The header line says which method was used.
+ * subtracted. The header line says which method was used. With the
+ * environment variable BENCH_NO_COUNT set, instructions are not counted
+ * (quick runs).
  *
  * Operations (the allocator runs on physmem.h's sparse "physical memory",
  * so a 4 TiB map costs only its metadata pages):
@@ -58,6 +60,12 @@ static char method_note[160];
 static void probe_counting(void)
 {
 	struct perf_event_attr a;
+
+	if (getenv("BENCH_NO_COUNT")) {
+		method = COUNT_NONE;
+		snprintf(method_note, sizeof(method_note), "not counted (BENCH_NO_COUNT set)");
+		return;
+	}
 
 	memset(&a, 0, sizeof(a));
 	a.type = PERF_TYPE_HARDWARE;

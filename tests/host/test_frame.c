@@ -480,6 +480,19 @@ static void test_fragmentation(void)
 	TAP_CHECK(frame_state(&fa, pa) == FRAME_STATE_FREE && frame_alloc_block(&fa, 3, 0, &pa) == E_OK,
 		  "fragmentation: pieces freed separately merge back into a block");
 	frame_free_block(&fa, pa, 3);
+	/* A 2 MiB block with one frame already given back is refused whole. */
+	r = frame_alloc_block(&fa, 9, 0, &pa);
+	int r2 = r == E_OK ? frame_free_one(&fa, pa + 100 * PAGE_SIZE) : r;
+	TAP_CHECK(r2 == E_OK && frame_free_block(&fa, pa, 9) == E_NOENT &&
+		  frame_state(&fa, pa) == FRAME_STATE_USED && frame_state(&fa, pa + 511 * PAGE_SIZE) == FRAME_STATE_USED,
+		  "fragmentation: freeing a 2 MiB block with a free frame inside: E_NOENT, nothing changed");
+	TAP_CHECK(frame_free_block(&fa, pa + 2 * MiB, 9) == E_NOENT,
+		  "fragmentation: freeing a 2 MiB block that is all free: E_NOENT");
+	for (unsigned i = 0; i < 512; i++)
+		if (i != 100 && frame_free_one(&fa, pa + i * PAGE_SIZE) != E_OK)
+			r2 = E_INVAL;
+	TAP_CHECK(r2 == E_OK && frame_alloc_block(&fa, 10, 0, &pa) == E_OK && frame_free_block(&fa, pa, 10) == E_OK,
+		  "fragmentation: its frames freed one by one: whole again");
 	free_all_random(&fa, &rest);
 	free(rest.b);
 	free(l.b);
@@ -1157,7 +1170,7 @@ static void random_bad_free(struct frame_alloc *fa, const struct blocks *live, s
 {
 	long i = (long)(rnd() % SH_FRAMES);
 	uint64_t f = sh_frame(i);
-	unsigned k = (unsigned)(rnd() % 4);
+	unsigned k = (unsigned)(rnd() % 11);
 	int want, r;
 	uint64_t before = free_frames(fa);
 

@@ -128,7 +128,8 @@ class Font:
         w, h, per, count = nums["width"], nums["height"], nums["bytes_per_glyph"], nums["count"]
         row_bytes = (w + 7) // 8
         if len(data) != per * count or per < row_bytes * h:
-            raise ScreenError("%s: %d glyph bytes, expected %d x %d" % (path, len(data), count, per))
+            raise ScreenError("%s: %d glyph bytes, expected %d x %d"
+                              % (path, len(data), count, per))
         glyphs = []
         for c in range(count):
             g = data[c * per:(c + 1) * per]
