@@ -117,7 +117,7 @@ void report_fw_map(const struct handoff *h)
 
 	kprintf("Carto memory map dump v1\n");
 	kprintf("firmware: %s revision 0x%08x, UEFI %u.%u\n", h->fw_vendor, h->fw_revision,
-		h->uefi_revision >> 16, (h->uefi_revision & 0xffff) / 10);
+		h->uefi_revision >> 16, h->uefi_revision & 0xffff);
 	kprintf("descriptors: %lu of %u bytes, version %u\n", n, h->efi_desc_size, h->efi_desc_version);
 	kprintf("  idx type                   start              end                pages        size attributes\n");
 	for (uint64_t i = 0; i < n; i++) {
@@ -133,7 +133,7 @@ void report_fw_map(const struct handoff *h)
 void boot_report(const struct handoff *h)
 {
 	kprintf("Carto kernel: firmware %s rev %x, UEFI %u.%u\n", h->fw_vendor, h->fw_revision,
-		h->uefi_revision >> 16, (h->uefi_revision & 0xffff) / 10);
+		h->uefi_revision >> 16, h->uefi_revision & 0xffff);
 	kprintf("command line: \"%s\"%s\n", h->cmdline,
 		h->cmdline_source == 1 ? " (load options)" : h->cmdline_source == 2 ? " (cmdline.txt)" : "");
 	report_memory(h);

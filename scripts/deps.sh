@@ -27,6 +27,8 @@ python3:python3
 psf-unifont:/usr/share/consolefonts/Unifont-APL8x16.psf.gz
 libxml2-utils:xmllint
 librsvg2-bin:rsvg-convert
+sbsigntool:sbsign
+openssl:openssl
 "
 
 missing_pkgs() {

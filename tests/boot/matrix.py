@@ -22,7 +22,7 @@ back from a QEMU screendump with the kernel's own font) is exactly the
 kernel's output laid out by the console's wrap and scroll rules.
 
 The USB case builds a private image with scripts/mkusb.sh (else uses
-build/carto-usb.img); the Secure Boot case runs tests/boot/test_secureboot.sh.
+build/carto-usb.img); the Secure Boot case runs tests/boot/secureboot.sh.
 Either is reported as "# SKIP ... not built" when its script or image does
 not exist yet, never as a pass.
 
@@ -52,7 +52,7 @@ READY = r"^carto: ready tsc \d+"
 FONT_C = os.path.join(TOP, "build", "kernel", "font.c")
 MKUSB = os.path.join(TOP, "scripts", "mkusb.sh")
 USB_IMG = os.path.join(TOP, "build", "carto-usb.img")
-SECBOOT_TEST = os.path.join(TOP, "tests", "boot", "test_secureboot.sh")
+SECBOOT_TEST = os.path.join(TOP, "tests", "boot", "secureboot.sh")
 SECBOOT_TIMEOUT = 900        # the whole Secure Boot script, seconds
 MKUSB_TIMEOUT = 120
 HARD_TIMEOUT = 300           # qemu.sh --timeout per boot
@@ -485,13 +485,13 @@ class Matrix:
         if p.returncode == 0 and nums and nums[0] == 0 and len(nums) > 2 and nums[2] > 0 \
                 and nums[1] == 0:
             reasons = [l.split("# SKIP", 1)[1].strip() for l in results if "# SKIP" in l]
-            return Outcome(skip="test_secureboot.sh skipped everything: %s"
+            return Outcome(skip="secureboot.sh skipped everything: %s"
                            % "; ".join(reasons[:2]))
         if p.returncode != 0 or not nums or nums[1] != 0 or nums[0] == 0:
-            return Outcome(["tests/boot/test_secureboot.sh: exit status %d, summary %s"
+            return Outcome(["tests/boot/secureboot.sh: exit status %d, summary %s"
                             % (p.returncode, summary[-1] if summary else "missing")] +
                            [l for l in out if l.startswith("not ok")] + out[-SERIAL_TAIL:])
-        return Outcome(notes=["test_secureboot.sh: " + summary[-1]] + results)
+        return Outcome(notes=["secureboot.sh: " + summary[-1]] + results)
 
     # ---- the matrix ---------------------------------------------------------------
 

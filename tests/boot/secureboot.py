@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """secureboot.py - Secure Boot test of `make sign` and `make usb` (issue 5),
-run by test_secureboot.sh.
+run by secureboot.sh.
 
 usage: tests/boot/secureboot.py [--artifacts DIR] [--boot-timeout SEC]
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# test_secureboot.sh - Secure Boot test of issue 5 (run by `make test` /
-# `make boot-test` through tests/run-suite.sh).
+# secureboot.sh - Secure Boot test of issue 5, run as one case of the boot
+# matrix (tests/boot/test_matrix.sh); runnable alone too.
 #
 # Signs BOOTX64.EFI and memmap.efi with Debian's OVMF snakeoil test key
 # (scripts/sign.sh, the `make sign` path), builds USB images with
@@ -24,6 +24,17 @@ if ! make -s esp/EFI/BOOT/BOOTX64.EFI esp/EFI/carto/memmap.efi >build/boot-tests
 	tail -n 20 build/boot-tests/make-secureboot.log | sed 's/^/#   /'
 	echo "0 passed, 1 failed"
 	exit 1
+fi
+# One run at a time (the boot matrix runs this file too): runs would share
+# the serial logs in build/boot-tests/secureboot/ and the machine's cores.
+exec 9>build/boot-tests/secureboot.lock
+if ! flock -n 9; then
+	echo "# another secureboot.sh is running: waiting for it"
+	if ! flock -w "$RUN_TIMEOUT" 9; then
+		echo "not ok 1 - another secureboot.sh held the lock for $RUN_TIMEOUT s"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 fi
 echo "# Secure Boot: four QEMU boots, 5-30 s each under TCG"
 PYTHONDONTWRITEBYTECODE=1 timeout "$RUN_TIMEOUT" python3 tests/boot/secureboot.py "$@"
