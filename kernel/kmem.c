@@ -2,17 +2,28 @@
  * kmem.c - the kernel's own address space: the loader's page tables, the
  * page-table pool, the TLB hook and the PAT.
  */
+#include "frames.h"
 #include "io.h"
 #include "kmem.h"
 #include "lib.h"
 #include "panic.h"
 
-/* Page-table frames: the loader's pool chunks, continued. Freed frames go
- * on a list threaded through their first word (reached via the window). */
+/*
+ * Page-table frames: the loader's pool chunks, continued. Freed frames go
+ * on a list threaded through their first word (reached via the window).
+ * When the last chunk is down to KPOOL_RESERVE frames, a new chunk is taken
+ * from the frame allocator and mapped into the window; the reserve pays for
+ * the tables that mapping needs (a PD, and a PDPT in a new 512 GiB slot),
+ * so growing never runs dry half-way. The few reserve frames left in an
+ * old chunk stay there (at most KPOOL_RESERVE per 2 MiB chunk).
+ */
+#define KPOOL_RESERVE 4
+
 struct kpool {
 	struct pt_frame_source src;
 	struct handoff_pool_chunk chunk[HANDOFF_MAX_POOL_CHUNKS];
 	uint32_t count;
+	bool growing;             /* kpool_grow is mapping a new chunk */
 	paddr_t free_list;        /* PT_NO_FRAME when empty */
 };
 
@@ -26,6 +37,28 @@ static void *window_va(paddr_t pa)
 	return (void *)(PT_WINDOW_BASE + pa);
 }
 
+static uint64_t chunk_left(const struct handoff_pool_chunk *c)
+{
+	return (c->end - c->next) / PAGE_SIZE;
+}
+
+/* Add a chunk from the frame allocator (if it runs yet) to the pool. */
+static void kpool_grow(struct kpool *p)
+{
+	if (p->growing || p->count == HANDOFF_MAX_POOL_CHUNKS || !frames())
+		return;
+	p->growing = true;
+	paddr_t pa = frames_alloc_pt_chunk();
+	if (pa != PT_NO_FRAME) {
+		int st = pt_map(&kas, PT_WINDOW_BASE + pa, pa, PT_POOL_CHUNK, MAP_WRITE | MAP_GLOBAL);
+		if (st == E_OK)
+			p->chunk[p->count++] = (struct handoff_pool_chunk){ pa, pa, pa + PT_POOL_CHUNK };
+		else
+			frames_free(pa, FRAME_ORDER_2M);
+	}
+	p->growing = false;
+}
+
 static paddr_t kpool_alloc(struct pt_frame_source *src)
 {
 	struct kpool *p = (struct kpool *)src;
@@ -34,9 +67,11 @@ static paddr_t kpool_alloc(struct pt_frame_source *src)
 	if (pa != PT_NO_FRAME) {
 		p->free_list = *(paddr_t *)window_va(pa);
 	} else {
+		if (p->count && chunk_left(&p->chunk[p->count - 1]) <= KPOOL_RESERVE)
+			kpool_grow(p);
 		struct handoff_pool_chunk *c = p->count ? &p->chunk[p->count - 1] : NULL;
 		if (!c || c->next == c->end)
-			return PT_NO_FRAME;   /* growing the pool needs the frame allocator */
+			return PT_NO_FRAME;
 		pa = c->next;
 		c->next += PAGE_SIZE;
 	}
@@ -124,6 +159,14 @@ void kmem_drop_identity(const struct handoff *h)
 uint64_t kmem_pt_frames(void)
 {
 	return kas.tables;
+}
+
+uint64_t kmem_pool_free_frames(void)
+{
+	uint64_t n = 0;
+	for (paddr_t pa = kpool.free_list; pa != PT_NO_FRAME; pa = *(paddr_t *)window_va(pa))
+		n++;
+	return n + (kpool.count ? chunk_left(&kpool.chunk[kpool.count - 1]) : 0);
 }
 
 uint32_t kmem_pool_chunks(void)

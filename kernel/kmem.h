@@ -32,5 +32,7 @@ void kmem_drop_identity(const struct handoff *h);
 /* Page-table frames in use and pool chunks, for the boot report. */
 uint64_t kmem_pt_frames(void);
 uint32_t kmem_pool_chunks(void);
+/* Frames the pool can hand out without growing (free list + last chunk). */
+uint64_t kmem_pool_free_frames(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "arch.h"
 #include "console.h"
 #include "dmap.h"
+#include "frames.h"
 #include "io.h"
 #include "klib.h"
 #include "kmem.h"
@@ -48,6 +49,7 @@ void kernel_main(struct handoff *hv)
 	selftest_set_handoff(h);   /* selftest mode: a panic from here on exits QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kmem_init(h);
+	frames_init(h);
 	kmem_drop_identity(h);
 	pat_init();
 	mmio_init(h);
@@ -55,6 +57,7 @@ void kernel_main(struct handoff *hv)
 
 	h->tsc[PHASE_KERNEL_INIT] = rdtsc();
 	boot_report(h);
+	frames_report();
 	devices_init(h);
 	mmio_report();
 

@@ -89,3 +89,31 @@ SELFTEST(pt_map_split_protect_unmap_live)
 	ST_CHECK(as->tables == tables_before + kept, "page-table frames %lu after, %lu before "
 		 "(+%lu kept kernel-half PDPT)", as->tables, tables_before, kept);
 }
+
+/*
+ * Use more page-table frames than the pool has left, so that it must grow
+ * from the frame allocator (and map the new chunk into the window), then
+ * give them all back. The mappings are 4 KiB-leaf aliases of one page.
+ */
+SELFTEST(pt_pool_grows_from_frame_allocator)
+{
+	struct pt_space *as = kernel_space();
+	paddr_t pa = selftest_handoff()->pool[0].start, got;
+	uint64_t need = kmem_pool_free_frames() + 16;   /* one PT per 2 MiB below */
+	uint32_t chunks = kmem_pool_chunks();
+	uint64_t tables = as->tables;
+	const vaddr_t base = TEST_VA + PAGE_SIZE_1G;
+	uint64_t mapped = 0;
+
+	for (; mapped < need; mapped++) {
+		int st = pt_map(as, base + mapped * PAGE_SIZE_2M, pa, PAGE_SIZE, MAP_GLOBAL);
+		if (!ST_CHECK(st == E_OK, "map %lu of %lu: %s", mapped, need, status_name(st)))
+			break;
+	}
+	ST_CHECK(kmem_pool_chunks() > chunks, "pool did not grow: %u chunks", kmem_pool_chunks());
+	ST_CHECK(pt_translate(as, base + (mapped - 1) * PAGE_SIZE_2M, &got, NULL, NULL) == E_OK &&
+		 got == pa, "last alias translates to %lx", got);
+	for (uint64_t i = 0; i < mapped; i++)
+		pt_unmap(as, base + i * PAGE_SIZE_2M, PAGE_SIZE);
+	ST_CHECK(as->tables <= tables + 2, "tables %lu after, %lu before", as->tables, tables);
+}

@@ -1,0 +1,165 @@
+/*
+ * frames.c - the kernel's frame allocator (see frames.h).
+ */
+#include "console.h"
+#include "dmap.h"
+#include "frames.h"
+#include "io.h"
+#include "klib.h"
+#include "panic.h"
+#include "pt.h"
+
+/* The hand-off's reservation kinds are the allocator's, value for value. */
+#define SAME_KIND(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME_KIND(FRAME_RES_KERNEL, RES_KERNEL) && SAME_KIND(FRAME_RES_HANDOFF, RES_HANDOFF) &&
+	       SAME_KIND(FRAME_RES_STACKS, RES_STACKS) && SAME_KIND(FRAME_RES_PT_POOL, RES_PT_POOL) &&
+	       SAME_KIND(FRAME_RES_TRAMPOLINE, RES_TRAMPOLINE) && SAME_KIND(RES_KIND_COUNT, FRAME_RES_FIRMWARE),
+	       "reservation kinds of handoff.h and frame.h differ");
+
+/* Hand-off reservations plus low memory, the RSDP and the framebuffer. */
+#define FRAMES_EXTRA_RES 3
+_Static_assert(HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES < FRAME_MAX_RESERVED,
+	       "frame_init takes every reservation the kernel passes");
+
+static struct frame_alloc kframes;
+static bool ready;
+static uint64_t init_ticks;
+
+/* struct frame_mem.map: RAM is reached through the direct map. */
+static void *dmap_reach(struct frame_mem *m, paddr_t pa, uint64_t size)
+{
+	if (pa >= DMAP_MAX_PHYS || size > DMAP_MAX_PHYS - pa)
+		return NULL;
+	return (void *)phys_to_dmap(pa);
+}
+
+static struct frame_mem dmap_mem = { dmap_reach };
+
+/* Collect what must not be handed out; returns the count. */
+static size_t collect_reservations(const struct handoff *h, struct frame_reservation *res)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < h->reservation_count && i < HANDOFF_MAX_RESERVATIONS; i++)
+		res[n++] = (struct frame_reservation){ h->reservations[i].start, h->reservations[i].end,
+						       h->reservations[i].kind, 0 };
+	res[n++] = (struct frame_reservation){ 0, FRAMES_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+	if (h->rsdp)
+		res[n++] = (struct frame_reservation){ h->rsdp, h->rsdp + PAGE_SIZE, FRAME_RES_FIRMWARE, 0 };
+	if (h->fb.format != FB_NONE && h->fb.size)
+		res[n++] = (struct frame_reservation){ h->fb.base, h->fb.base + h->fb.size,
+						       FRAME_RES_FIRMWARE, 0 };
+	return n;
+}
+
+void frames_init(const struct handoff *h)
+{
+	struct frame_reservation res[HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES];
+	struct memmap map = { (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
+			      h->memmap_capacity };
+
+	for (uint32_t i = 0; i < h->reservation_count && i < HANDOFF_MAX_RESERVATIONS; i++)
+		if (h->reservations[i].kind >= RES_KIND_COUNT)
+			panic("frames_init: hand-off reservation %u has unknown kind %u", i,
+			      h->reservations[i].kind);
+	struct frame_config cfg = {
+		.map = &map, .res = res, .res_count = collect_reservations(h, res),
+		.mem = &dmap_mem, .limit = DMAP_MAX_PHYS,
+		.flags = FRAMES_POISON ? FRAME_INIT_POISON : 0,
+	};
+	uint64_t t0 = rdtsc();
+	int st = frame_init(&kframes, &cfg);
+	init_ticks = rdtsc() - t0;
+	if (st != E_OK)
+		panic("frames_init: cannot build the frame allocator from the hand-off's %u-entry map: %s%s",
+		      h->memmap_count, status_name(st),
+		      st == E_NOMEM ? " (no direct-mapped RAM region holds its metadata)" : "");
+	ready = true;
+}
+
+struct frame_alloc *frames(void)
+{
+	return ready ? &kframes : NULL;
+}
+
+int frames_alloc(unsigned order, uint32_t flags, paddr_t *pa)
+{
+	return frame_alloc_block(&kframes, order, flags, pa);
+}
+
+int frames_free(paddr_t pa, unsigned order)
+{
+	return frame_free_block(&kframes, pa, order);
+}
+
+paddr_t frames_alloc_pt_chunk(void)
+{
+	const unsigned order = FRAME_ORDER_2M;
+	paddr_t pa;
+
+	_Static_assert(PT_POOL_CHUNK == PAGE_SIZE << FRAME_ORDER_2M, "a pool chunk is one 2 MiB block");
+	if (frames_alloc(order, FRAME_ZERO, &pa) != E_OK)
+		return PT_NO_FRAME;
+	if (pa + PT_POOL_CHUNK <= PT_WINDOW_MAX_PHYS)
+		return pa;
+	/* Above the window's reach (more than 32 TiB of RAM): low memory
+	 * always is within it. */
+	frames_free(pa, order);
+	return frames_alloc(order, FRAME_ZERO | FRAME_LOW32, &pa) == E_OK ? pa : PT_NO_FRAME;
+}
+
+uint64_t frames_init_ticks(void)
+{
+	return init_ticks;
+}
+
+/* "12.5 MiB": one decimal, the largest unit that keeps the number >= 1. */
+static const char *size_str(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned u = 0;
+	uint64_t whole = bytes, tenth = 0;
+
+	while (whole >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		tenth = (whole % 1024) * 10 / 1024;
+		whole /= 1024;
+		u++;
+	}
+	ksnprintf(buf, size, "%lu.%lu %s", whole, tenth, unit[u]);
+	return buf;
+}
+
+static void report_reserved(const struct frame_stats *st)
+{
+	char a[24];
+
+	kprintf("  reserved:");
+	for (unsigned k = 0; k < FRAME_RES_KIND_COUNT; k++)
+		kprintf(" %s %s%s", frame_res_kind_name(k), size_str(st->reserved[k] * PAGE_SIZE, a, sizeof(a)),
+			k + 1 < FRAME_RES_KIND_COUNT ? "," : "\n");
+	kprintf("  kept out: ACPI reclaim %s, ", size_str(st->kept_acpi * PAGE_SIZE, a, sizeof(a)));
+	kprintf("runtime-flagged boot memory %s, ", size_str(st->kept_runtime * PAGE_SIZE, a, sizeof(a)));
+	kprintf("beyond the direct map %s\n", size_str(st->kept_limit * PAGE_SIZE, a, sizeof(a)));
+}
+
+void frames_report(void)
+{
+	struct frame_stats st;
+	char a[24], b[24], c[24];
+
+	if (!ready) {
+		kprintf("frames: not initialised\n");
+		return;
+	}
+	frame_get_stats(&kframes, &st);
+	kprintf("frames: %s free of %s managed", size_str(st.free * PAGE_SIZE, a, sizeof(a)),
+		size_str(st.managed * PAGE_SIZE, b, sizeof(b)));
+	kprintf(" (%s free below 4 GiB), %u regions\n", size_str(st.free_low * PAGE_SIZE, c, sizeof(c)),
+		st.regions);
+	report_reserved(&st);
+	uint64_t per_gib = st.managed ? st.meta_bytes * (GiB / PAGE_SIZE) / st.managed : 0;
+	kprintf("  metadata %s (%lu bytes per GiB), init %lu TSC ticks, %lu words written\n",
+		size_str(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);
+	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u\n",
+		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions);
+}

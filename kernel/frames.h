@@ -1,0 +1,66 @@
+/*
+ * frames.h - the kernel's physical frame allocator: one struct frame_alloc
+ * (include/frame.h) seeded from the hand-off, reaching memory through the
+ * direct map.
+ *
+ * What frames_init withholds, on top of the allocator's own policy (loader
+ * and boot-services memory given back, ACPI reclaim/NVS and runtime memory
+ * kept - see frame.h):
+ *   - every reservation the loader listed (kernel image, hand-off block and
+ *     maps, stacks, page-table pool chunks, trampoline);
+ *   - the first MiB (FRAME_RES_LOWMEM): application processors start in
+ *     real mode from a page below 1 MiB, and firmware of every age leaves
+ *     things there (Linux reserves it too);
+ *   - the page holding the RSDP and the framebuffer, should the firmware
+ *     have put them in reusable RAM (FRAME_RES_FIRMWARE).
+ * Freed frames are poisoned (FRAME_POISON) unless the kernel is built with
+ * FRAMES_POISON=0.
+ */
+#ifndef CARTO_FRAMES_H
+#define CARTO_FRAMES_H
+
+#include "frame.h"
+#include "handoff.h"
+
+#define FRAMES_LOWMEM_END (1 * MiB)
+
+#ifndef FRAMES_POISON
+#define FRAMES_POISON 1          /* debug build: poison freed frames */
+#endif
+
+/*
+ * frames_init - build the kernel's allocator from @h. Needs the direct map
+ * (the loader's page tables) and nothing else; call it once, early (after
+ * kmem_init). Panics if the allocator cannot be built (no room for its
+ * metadata, a broken hand-off), naming the reason.
+ */
+void frames_init(const struct handoff *h);
+
+/* frames - the kernel's allocator, NULL before frames_init. */
+struct frame_alloc *frames(void);
+
+/* frames_alloc/frames_free - frame_alloc_block/frame_free_block on the
+ * kernel's allocator (same flags, orders and status codes). */
+int frames_alloc(unsigned order, uint32_t flags, paddr_t *pa);
+int frames_free(paddr_t pa, unsigned order);
+
+/*
+ * frames_alloc_pt_chunk - a new page-table pool chunk: PT_POOL_CHUNK bytes,
+ * aligned, below PT_WINDOW_MAX_PHYS, zeroed. Returns its physical address,
+ * or PT_NO_FRAME if there is none. Mapping it in the page-table window is
+ * the caller's (kmem's) job.
+ */
+paddr_t frames_alloc_pt_chunk(void);
+
+/* TSC ticks frame_init took. */
+uint64_t frames_init_ticks(void);
+
+/*
+ * frames_report - print the counts: managed, free, used, each kind of
+ * reservation, what is kept out, the metadata and the init time; the
+ * last line is machine-readable for the scale scripts:
+ *   frames: init_tsc=N meta_bytes=N managed_bytes=N free_bytes=N regions=N
+ */
+void frames_report(void);
+
+#endif
