@@ -38,6 +38,7 @@ NAME.pagetables.txt, and last-run.txt listing them.
 """
 import argparse
 import json
+import re
 import os
 import shutil
 import sys
@@ -206,7 +207,29 @@ class Runner:
             "elf_bytes": {"%#x" % va: b.hex() for va, b in self.elf_bytes.items()}}))
         exp = self.expect(descs, cfg)
         self.report(cfg.label, checks.run_paging_checks(snap, exp), run)
+        self.device_cache_check(cfg.label, snap, run.serial())
         return snap, exp
+
+    def device_cache_check(self, label, snap, serial):
+        """The LAPIC and HPET mappings the kernel announces ("lapic: PHYS -> VA UC")
+        are uncached in the page tables the CPU uses: PAT index 3 (PCD|PWT, entry 3
+        = UC in Carto's PAT), at the physical address announced."""
+        found, bad = 0, []
+        for m in re.finditer(r"^(lapic|hpet): ([0-9a-f]+) -> ([0-9a-f]+) UC", serial, re.M):
+            name, pa, va = m.group(1), int(m.group(2), 16), int(m.group(3), 16)
+            found += 1
+            leaf = snap.walk.lookup(va)
+            if leaf is None:
+                bad.append("%s at %#x is not mapped" % (name, va))
+            elif leaf.cache_index != 3 or not leaf.nx:
+                bad.append("%s at %#x: PAT index %d, NX %s (want 3 = UC, NX)"
+                           % (name, va, leaf.cache_index, leaf.nx))
+            elif (leaf.pa + (va - leaf.va)) & ~0xfff != pa & ~0xfff:
+                bad.append("%s at %#x maps %#x, announced %#x"
+                           % (name, va, leaf.pa + (va - leaf.va), pa))
+        self.tap.result(found >= 2 and not bad, "%s: LAPIC and HPET mappings are uncached (UC) "
+                        "in the live page tables (%d checked)" % (label, found),
+                        bad or ([] if found >= 2 else ["no 'lapic:'/'hpet:' mapping lines on serial"]))
 
     def report(self, label, results, run=None):
         for r in results:
