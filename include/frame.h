@@ -29,8 +29,10 @@
  * giving boot-services data back is safe for them. The BGRT boot logo is
  * the exception: the table lives in ACPI memory but the image it points
  * to is commonly in boot-services data (Linux's efi_bgrt_init reserves it
- * with efi_mem_reserve for that reason). Carto does not show the logo;
- * code that wants it must reserve or copy it before frame_init.
+ * with efi_mem_reserve for that reason; OVMF does this too: under QEMU the
+ * image was found in a BootServicesData entry). Carto does not show the
+ * logo, so that memory is reused; code that wants the logo must reserve
+ * or copy it before frame_init.
  *
  * DESIGN: a lazily-built bitmap tree per region
  * The managed frames form "regions": maximal runs of manageable frames,
@@ -63,18 +65,22 @@
  *
  * Figures (FRAME_MAX_ORDER 18; per GiB of a region):
  *   level 0: 32 KiB (1 bit/frame), level 1: 3.5 KiB (7 words per 16 MiB),
- *   level 2+: ~0.1 KiB; total ~35.7 KiB/GiB = 1.12 bits per 4 KiB frame
+ *   level 2+: ~0.1 KiB; total 36.5 KiB/GiB = 1.11 bits per 4 KiB frame
  *   (Linux: 64 bytes per frame = 16 MiB/GiB), plus sizeof(struct
- *   frame_region) per region and (FRAME_MAX_ORDER+1) bits per region for
- *   the region summaries. 4 TiB of RAM: ~143 MiB reserved, of which init
- *   writes a few KiB; the rest is written only as memory gets used.
+ *   frame_region) (144 bytes) per region and (FRAME_MAX_ORDER+1) bits per
+ *   region for the region summaries. 4 TiB of RAM: 142 MiB reserved, of
+ *   which init writes a few KiB; the rest is written only as memory gets
+ *   used.
  * Time: init O(entries * levels + reservations * entries) word operations,
- *   independent of the amount of RAM (stats.init_words counts them);
+ *   independent of the amount of RAM (stats.init_words counts them: 294
+ *   words for an OVMF-like 64 GiB map, 334 for 4 TiB and 16 TiB);
  *   alloc/free of one block O(levels) (<= 7 levels for 2^52 bytes), the
- *   common single-frame case O(1) through a per-class hint word; finding a
+ *   common single-frame case O(1) through a per-zone hint word; finding a
  *   region with a free block of order k: one bitmap scan over the regions
  *   (ceil(regions/64) words). frame_free locates the region by a last-hit
- *   check, then binary search.
+ *   check, then binary search. Measured (make bench, host, no poisoning):
+ *   single-frame alloc+free ~20 ns (~50 TSC ticks), 2 MiB alloc+free ~90
+ *   ns, init of a 4 TiB map ~2 us.
  *
  * Errors are status returns; the allocator is never left inconsistent. A
  * free is checked against the tree before anything changes: a frame not

@@ -160,6 +160,7 @@ void frames_report(void)
 	uint64_t per_gib = st.managed ? st.meta_bytes * (GiB / PAGE_SIZE) / st.managed : 0;
 	kprintf("  metadata %s (%lu bytes per GiB), init %lu TSC ticks, %lu words written\n",
 		size_str(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);
-	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u\n",
-		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions);
+	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u init_words=%lu\n",
+		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions,
+		st.init_words);
 }

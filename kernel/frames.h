@@ -59,7 +59,10 @@ uint64_t frames_init_ticks(void);
  * frames_report - print the counts: managed, free, used, each kind of
  * reservation, what is kept out, the metadata and the init time; the
  * last line is machine-readable for the scale scripts:
- *   frames: init_tsc=N meta_bytes=N managed_bytes=N free_bytes=N regions=N
+ *   frames: init_tsc=N meta_bytes=N managed_bytes=N free_bytes=N regions=N init_words=N
+ * (init_words: metadata words frame_init wrote - the emulator-independent
+ * measure of its work; under QEMU TCG init_tsc is dominated by the host's
+ * first touch of the guest pages the metadata lands on).
  */
 void frames_report(void);
 

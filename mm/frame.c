@@ -29,7 +29,7 @@
 
 enum refusal { REFUSED_UNMANAGED, REFUSED_RESERVED, REFUSED_FREE, REFUSED_INVALID };
 _Static_assert(REFUSED_INVALID < 4, "frame_alloc.refused has room for every refusal");
-_Static_assert(FRAME_MAX_ORDER >= FANOUT_SHIFT && FRAME_MAX_ORDER < 6 * (FRAME_LEVELS - 1),
+_Static_assert(FRAME_MAX_ORDER >= FANOUT_SHIFT && FRAME_MAX_ORDER < FANOUT_SHIFT * (FRAME_LEVELS - 1),
 	       "orders span at least a leaf word and fit the tree");
 _Static_assert(FANOUT_SHIFT * FRAME_LEVELS >= PHYS_ADDR_BITS_MAX - PAGE_SHIFT + 1,
 	       "the top level covers every frame below PHYS_ADDR_LIMIT without filling it");
@@ -115,8 +115,9 @@ static inline uint64_t fold(uint64_t w, unsigned j)
 /*
  * fold_status - bit j set iff fold(w, j) != 0, for j = 0..6. A word with
  * an aligned free 2^j run has one of every smaller order, so the result
- * is always bits 0..n-1: count the non-empty folds (unrolled, branch-free:
- * this is on the single-frame path).
+ * is always bits 0..n-1: count the non-empty folds (unrolled, branch-free).
+ * Used for block changes and "all free" words; single frames take the
+ * shorter single_delta().
  */
 static inline uint64_t fold_status(uint64_t w)
 {
@@ -363,9 +364,11 @@ static void poison(struct frame_alloc *fa, uint64_t f, unsigned k)
 /* ---- allocating and freeing inside a region ---------------------------------- */
 
 /*
- * region_alloc - take the lowest free order-k block of r (its summary says
- * there is one). Returns its first frame, or NO_FRAME if the tree does not
- * hold what the summary promised (a bug; nothing is changed then).
+ * region_alloc - take a free order-k block of r (its summary says there is
+ * one): the lowest, except that a single frame is taken from the first
+ * leaf word with one free preferably where its buddy is in use. Returns
+ * its first frame, or NO_FRAME if the tree does not hold what the summary
+ * promised (a bug; nothing is changed then).
  */
 static uint64_t region_alloc(struct frame_alloc *fa, struct frame_region *r, unsigned k)
 {

@@ -363,9 +363,9 @@ int main(void)
 	init_map(64 * GiB);
 	for (int i = 0; i < 1000; i++)
 		must(frame_alloc_one(&fa, 0, &pa) == E_OK, "warm-up allocation");
-	print_result("single frame alloc+free, same frame", measure(one_same, 2000000, NULL, 200));
+	print_result("single frame alloc+free, same frame", measure(one_same, 2000000, NULL, 100));
 	print_result("single frame alloc+free, batches of 1024", measure(one_batches, 1 << 21, NULL, 1024));
-	print_result("2 MiB alloc+free (order 9)", measure(two_mib, 200000, NULL, 100));
+	print_result("2 MiB alloc+free (order 9)", measure(two_mib, 200000, NULL, 50));
 	must(frame_verify(&fa, NULL) == E_OK, "frame_verify after the hot paths");
 	physmem_destroy(&pm);
 
@@ -374,7 +374,7 @@ int main(void)
 	if (!live)
 		return 1;
 	frag_setup();
-	print_result("fragmentation workload (per alloc or free)", measure(frag_ops, 1000000, NULL, 500));
+	print_result("fragmentation workload (per alloc or free)", measure(frag_ops, 1000000, NULL, 200));
 	frame_get_stats(&fa, &st);
 	must(frame_verify(&fa, NULL) == E_OK, "frame_verify after the fragmentation workload");
 	printf("  %-46s %" PRIu64 " of %" PRIu64 " frames used in %zu blocks\n", "  (state after it)",
