@@ -4,11 +4,8 @@
 #include <string.h>
 
 #include "memlayout.h"
+#include "frame.h"
 #include "plan.h"
-
-/* Bits of allocator bitmap per word. */
-#define BITMAP_WORD_BITS  64
-#define BITMAP_WORD_BYTES 8
 
 /*
  * next_ram_run - the next run of adjacent RAM entries at or after entry
@@ -47,16 +44,10 @@ uint64_t plan_ram_runs(const struct memmap *m)
 
 uint64_t plan_alloc_meta_bytes(const struct memmap *m)
 {
-	paddr_t s, e;
-	size_t i = 0;
-	uint64_t bytes = 0;
-
-	while (next_ram_run(m, &i, &s, &e)) {
-		uint64_t frames = (e - s) >> PAGE_SHIFT;
-		uint64_t words = (frames + BITMAP_WORD_BITS - 1) / BITMAP_WORD_BITS;
-		bytes += words * BITMAP_WORD_BYTES;
-	}
-	return bytes;
+	/* Exactly what the kernel's frame_init carves (mm/frame.c), for the
+	 * map alone: the kernel's own reservations are not known here. */
+	struct frame_config cfg = { .map = m };
+	return frame_meta_bytes(&cfg);
 }
 
 uint64_t plan_window_chunks(uint64_t tables)

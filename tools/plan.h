@@ -30,11 +30,10 @@ void plan_make(const struct memmap *m, bool has_1g, struct plan *p);
 uint64_t plan_window_chunks(uint64_t tables);
 
 /*
- * plan_alloc_meta_bytes - bytes of frame-allocator metadata for @m.
- * The allocator keeps one bit per 4 KiB frame of RAM, in 64-bit words,
- * one bitmap per RAM run (adjacent RAM entries of any RAM type joined):
- * sum over runs of ceil(frames / 64) * 8. The allocator issue implements
- * this same formula; change both together.
+ * plan_alloc_meta_bytes - bytes of frame-allocator metadata for @m:
+ * frame_meta_bytes() of mm/frame.c for the map alone (about 1.1 bits per
+ * 4 KiB frame: a bit per frame plus the tree above it), so the plan is
+ * what the kernel's frame_init carves, minus its extra reservations.
  */
 uint64_t plan_alloc_meta_bytes(const struct memmap *m);
 

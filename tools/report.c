@@ -137,8 +137,8 @@ static void text_plan(FILE *f, const char *name, const struct analysis *a,
 	fprintf(f, "page-table window: %" PRIu64 " pool chunk%s of 2 MiB = %" PRIu64
 		" bytes mapped (ceil(tables * 4 KiB / 2 MiB))\n", p->window_chunks,
 		p->window_chunks == 1 ? "" : "s", p->window_bytes);
-	fprintf(f, "allocator metadata: %" PRIu64 " bytes (%s; one bit per 4 KiB frame "
-		"of RAM, 64-bit words per run)\n", p->alloc_meta_bytes,
+	fprintf(f, "allocator metadata: %" PRIu64 " bytes (%s; what the kernel's frame "
+		"allocator carves: ~1.1 bits per 4 KiB frame)\n", p->alloc_meta_bytes,
 		human_size(s, p->alloc_meta_bytes));
 	fprintf(f, "not mapped (not RAM for Carto):\n");
 	for (size_t i = 0; i < a->total_count; i++)

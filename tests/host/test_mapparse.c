@@ -26,6 +26,7 @@
 #include "mapparse.h"
 #include "plan.h"
 #include "pt_check.h"
+#include "frame.h"
 #include "tap.h"
 
 #define MAX_MAPS   3
@@ -703,10 +704,20 @@ static void check_formulas(void)
 	};
 	struct memmap m = { ent, ARRAY_SIZE(ent), ARRAY_SIZE(ent) };
 
-	/* run 1: 65 frames -> 2 words; run 2: 1 frame -> 1 word */
-	TAP_CHECK(plan_alloc_meta_bytes(&m) == 24 && plan_ram_runs(&m) == 2,
-		  "allocator metadata: 24 bytes for runs of 65 and 1 frames (%llu)",
+	/* The plan asks the allocator itself (frame_meta_bytes), so check it
+	 * is that figure, and that it is the "about one bit per frame" the
+	 * design promises on a large map: 32 KiB per GiB is exactly 1 bit. */
+	struct frame_config cfg = { .map = &m };
+	TAP_CHECK(plan_alloc_meta_bytes(&m) == frame_meta_bytes(&cfg) &&
+		  plan_alloc_meta_bytes(&m) > 0 && plan_ram_runs(&m) == 2,
+		  "allocator metadata of a small map is frame_meta_bytes (%llu), 2 runs",
 		  (unsigned long long)plan_alloc_meta_bytes(&m));
+	struct mem_entry big[] = { { 4 * GiB, 68 * GiB, EFI_CONVENTIONAL, 0, 0 } };
+	struct memmap mb = { big, 1, 1 };
+	uint64_t per_gib = plan_alloc_meta_bytes(&mb) / 64;
+	TAP_CHECK(per_gib >= 32 * KiB && per_gib <= 40 * KiB,
+		  "allocator metadata for 64 GiB: %llu bytes per GiB (1 bit/frame = 32768)",
+		  (unsigned long long)per_gib);
 	TAP_CHECK(plan_window_chunks(0) == 0 && plan_window_chunks(1) == 1 &&
 		  plan_window_chunks(512) == 1 && plan_window_chunks(513) == 2,
 		  "window chunks: ceil(tables * 4 KiB / 2 MiB)");
