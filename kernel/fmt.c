@@ -339,3 +339,18 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *kfmt_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t whole = bytes, tenth = 0;
+
+	while (whole >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		tenth = (whole % 1024) * 10 / 1024;
+		whole /= 1024;
+		u++;
+	}
+	ksnprintf(buf, size, "%lu.%lu %s", whole, tenth, unit[u]);
+	return buf;
+}

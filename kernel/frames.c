@@ -113,33 +113,17 @@ uint64_t frames_init_ticks(void)
 	return init_ticks;
 }
 
-/* "12.5 MiB": one decimal, the largest unit that keeps the number >= 1. */
-static const char *size_str(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	unsigned u = 0;
-	uint64_t whole = bytes, tenth = 0;
-
-	while (whole >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
-		tenth = (whole % 1024) * 10 / 1024;
-		whole /= 1024;
-		u++;
-	}
-	ksnprintf(buf, size, "%lu.%lu %s", whole, tenth, unit[u]);
-	return buf;
-}
-
 static void report_reserved(const struct frame_stats *st)
 {
 	char a[24];
 
 	kprintf("  reserved:");
 	for (unsigned k = 0; k < FRAME_RES_KIND_COUNT; k++)
-		kprintf(" %s %s%s", frame_res_kind_name(k), size_str(st->reserved[k] * PAGE_SIZE, a, sizeof(a)),
+		kprintf(" %s %s%s", frame_res_kind_name(k), kfmt_size(st->reserved[k] * PAGE_SIZE, a, sizeof(a)),
 			k + 1 < FRAME_RES_KIND_COUNT ? "," : "\n");
-	kprintf("  kept out: ACPI reclaim %s, ", size_str(st->kept_acpi * PAGE_SIZE, a, sizeof(a)));
-	kprintf("runtime-flagged boot memory %s, ", size_str(st->kept_runtime * PAGE_SIZE, a, sizeof(a)));
-	kprintf("beyond the direct map %s\n", size_str(st->kept_limit * PAGE_SIZE, a, sizeof(a)));
+	kprintf("  kept out: ACPI reclaim %s, ", kfmt_size(st->kept_acpi * PAGE_SIZE, a, sizeof(a)));
+	kprintf("runtime-flagged boot memory %s, ", kfmt_size(st->kept_runtime * PAGE_SIZE, a, sizeof(a)));
+	kprintf("beyond the direct map %s\n", kfmt_size(st->kept_limit * PAGE_SIZE, a, sizeof(a)));
 }
 
 void frames_report(void)
@@ -152,14 +136,14 @@ void frames_report(void)
 		return;
 	}
 	frame_get_stats(&kframes, &st);
-	kprintf("frames: %s free of %s managed", size_str(st.free * PAGE_SIZE, a, sizeof(a)),
-		size_str(st.managed * PAGE_SIZE, b, sizeof(b)));
-	kprintf(" (%s free below 4 GiB), %u regions\n", size_str(st.free_low * PAGE_SIZE, c, sizeof(c)),
+	kprintf("frames: %s free of %s managed", kfmt_size(st.free * PAGE_SIZE, a, sizeof(a)),
+		kfmt_size(st.managed * PAGE_SIZE, b, sizeof(b)));
+	kprintf(" (%s free below 4 GiB), %u regions\n", kfmt_size(st.free_low * PAGE_SIZE, c, sizeof(c)),
 		st.regions);
 	report_reserved(&st);
 	uint64_t per_gib = st.managed ? st.meta_bytes * (GiB / PAGE_SIZE) / st.managed : 0;
 	kprintf("  metadata %s (%lu bytes per GiB), init %lu TSC ticks, %lu words written\n",
-		size_str(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);
+		kfmt_size(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);
 	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u init_words=%lu\n",
 		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions,
 		st.init_words);

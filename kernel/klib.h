@@ -72,4 +72,10 @@ typedef void (*kfmt_emit_fn)(void *ctx, const char *s, size_t n);
 int kvformat(kfmt_emit_fn emit, void *ctx, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/*
+ * kfmt_size - @bytes in human units with one decimal ("12.5 MiB", the
+ * largest binary unit that keeps the number >= 1) into @buf; returns @buf.
+ */
+const char *kfmt_size(uint64_t bytes, char *buf, size_t size);
+
 #endif

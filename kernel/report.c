@@ -15,22 +15,6 @@ static const char *const phase_names[PHASE_COUNT] = {
 	"kernel entry", "kernel init",
 };
 
-/* "12.5 MiB": one decimal, largest unit that keeps the number >= 1. */
-static const char *human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	unsigned u = 0;
-	uint64_t whole = bytes, tenth = 0;
-
-	while (whole >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
-		tenth = (whole % 1024) * 10 / 1024;
-		whole /= 1024;
-		u++;
-	}
-	ksnprintf(buf, size, "%lu.%lu %s", whole, tenth, unit[u]);
-	return buf;
-}
-
 static const struct mem_entry *map_entries(const struct handoff *h)
 {
 	return (const struct mem_entry *)phys_to_dmap(h->memmap_pa);
@@ -42,14 +26,14 @@ static void report_memory(const struct handoff *h)
 	char a[24], b[24];
 
 	kprintf("memory: %u entries, RAM %s, free %s, %u firmware map problems\n",
-		h->memmap_count, human(memmap_ram_bytes(&m), a, sizeof(a)),
-		human(memmap_bytes_of_type(&m, EFI_CONVENTIONAL), b, sizeof(b)), h->memmap_warnings);
+		h->memmap_count, kfmt_size(memmap_ram_bytes(&m), a, sizeof(a)),
+		kfmt_size(memmap_bytes_of_type(&m, EFI_CONVENTIONAL), b, sizeof(b)), h->memmap_warnings);
 	kprintf("  loader %s, boot services ",
-		human(memmap_bytes_of_type(&m, EFI_LOADER_CODE) + memmap_bytes_of_type(&m, EFI_LOADER_DATA), a, sizeof(a)));
+		kfmt_size(memmap_bytes_of_type(&m, EFI_LOADER_CODE) + memmap_bytes_of_type(&m, EFI_LOADER_DATA), a, sizeof(a)));
 	kprintf("%s, ACPI reclaim ",
-		human(memmap_bytes_of_type(&m, EFI_BS_CODE) + memmap_bytes_of_type(&m, EFI_BS_DATA), a, sizeof(a)));
-	kprintf("%s, NVS %s\n", human(memmap_bytes_of_type(&m, EFI_ACPI_RECLAIM), a, sizeof(a)),
-		human(memmap_bytes_of_type(&m, EFI_ACPI_NVS), b, sizeof(b)));
+		kfmt_size(memmap_bytes_of_type(&m, EFI_BS_CODE) + memmap_bytes_of_type(&m, EFI_BS_DATA), a, sizeof(a)));
+	kprintf("%s, NVS %s\n", kfmt_size(memmap_bytes_of_type(&m, EFI_ACPI_RECLAIM), a, sizeof(a)),
+		kfmt_size(memmap_bytes_of_type(&m, EFI_ACPI_NVS), b, sizeof(b)));
 	for (uint32_t i = 0; i < h->memmap_warnings && i < HANDOFF_MAX_WARNINGS; i++)
 		kprintf("  map problem: entry %zu (type %u at %lx): %s\n",
 			h->warnings[i].index, h->warnings[i].desc.type, h->warnings[i].desc.phys_start,
@@ -63,7 +47,7 @@ static void report_clean_map(const struct handoff *h)
 
 	for (uint32_t i = 0; i < h->memmap_count; i++)
 		kprintf("  [%016lx, %016lx) %-20s %10s attr %lx\n", e[i].start, e[i].end,
-			efi_mem_type_name(e[i].type), human(e[i].end - e[i].start, a, sizeof(a)), e[i].attr);
+			efi_mem_type_name(e[i].type), kfmt_size(e[i].end - e[i].start, a, sizeof(a)), e[i].attr);
 }
 
 static void report_paging(const struct handoff *h)
@@ -75,19 +59,19 @@ static void report_paging(const struct handoff *h)
 	if (!h->has_1g)
 		kprintf("  (this CPU has no 1 GiB pages)\n");
 	kprintf("page tables: %lu frames (%s) in %u pool chunks, window at %lx\n",
-		kmem_pt_frames(), human(kmem_pt_frames() * PAGE_SIZE, a, sizeof(a)),
+		kmem_pt_frames(), kfmt_size(kmem_pt_frames() * PAGE_SIZE, a, sizeof(a)),
 		kmem_pool_chunks(), PT_WINDOW_BASE);
 	kprintf("kernel: text %s, rodata %s, data+bss %s\n",
-		human((uint64_t)(__text_end - __text_start), a, sizeof(a)),
-		human((uint64_t)(__rodata_end - __rodata_start), b, sizeof(b)),
-		human((uint64_t)(__data_end - __data_start), c, sizeof(c)));
+		kfmt_size((uint64_t)(__text_end - __text_start), a, sizeof(a)),
+		kfmt_size((uint64_t)(__rodata_end - __rodata_start), b, sizeof(b)),
+		kfmt_size((uint64_t)(__data_end - __data_start), c, sizeof(c)));
 	for (uint32_t i = 0; i < h->segment_count; i++)
 		kprintf("  segment %lx -> phys %lx, %s, %s%s\n", h->segments[i].va, h->segments[i].pa,
-			human(h->segments[i].size, a, sizeof(a)),
+			kfmt_size(h->segments[i].size, a, sizeof(a)),
 			h->segments[i].flags & MAP_WRITE ? "rw" : "r",
 			h->segments[i].flags & MAP_EXEC ? "x" : "");
 	kprintf("stacks: %u x %s at %lx, guard page below each\n", KSTACK_COUNT,
-		human(KSTACK_SIZE, a, sizeof(a)), KSTACK_BOTTOM(0));
+		kfmt_size(KSTACK_SIZE, a, sizeof(a)), KSTACK_BOTTOM(0));
 }
 
 static void report_devices(const struct handoff *h)
@@ -125,7 +109,7 @@ void report_fw_map(const struct handoff *h)
 		ksnprintf(name, sizeof(name), "%s(%u)", efi_mem_type_name(d->type), d->type);
 		kprintf("%5lu %-22s 0x%016lx 0x%016lx %12lu %9s 0x%016lx\n", i, name, d->phys_start,
 			d->phys_start + d->num_pages * PAGE_SIZE, d->num_pages,
-			human(d->num_pages * PAGE_SIZE, size, sizeof(size)), d->attr);
+			kfmt_size(d->num_pages * PAGE_SIZE, size, sizeof(size)), d->attr);
 	}
 	kprintf("end of map: %lu descriptors\n", n);
 }

@@ -137,3 +137,14 @@ SELFTEST(mem_and_string_functions)
 	ST_CHECK(strcmp("a", "b") < 0 && strcmp("b", "a") > 0 && strcmp("x", "x") == 0, "strcmp");
 	ST_CHECK(strncmp("abcx", "abcy", 3) == 0 && strncmp("ab", "abc", 3) < 0, "strncmp");
 }
+
+SELFTEST(fmt_sizes)
+{
+	char b[24];
+
+	ST_CHECK(strcmp(kfmt_size(0, b, sizeof(b)), "0.0 B") == 0, "0: \"%s\"", b);
+	ST_CHECK(strcmp(kfmt_size(1023, b, sizeof(b)), "1023.0 B") == 0, "1023: \"%s\"", b);
+	ST_CHECK(strcmp(kfmt_size(1536, b, sizeof(b)), "1.5 KiB") == 0, "1536: \"%s\"", b);
+	ST_CHECK(strcmp(kfmt_size(3ull << 30, b, sizeof(b)), "3.0 GiB") == 0, "3 GiB: \"%s\"", b);
+	ST_CHECK(strcmp(kfmt_size(~0ull, b, sizeof(b)), "15.9 EiB") == 0, "2^64-1: \"%s\"", b);
+}

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "frame.h"
 #include "frame_maps.h"
 #include "mapparse.h"
@@ -835,26 +836,6 @@ static void find_root(void)
 	snprintf(root, sizeof(root), "%.*s", tail ? (int)(tail - f) : 0, f);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 static const char *const real_maps[] = {
 	"02-apple-macmini3-1-efi110-198-entries.txt",
 	"03-intel-mac-2006-efi-shell-memmap.txt",
@@ -952,7 +933,7 @@ static void test_real_maps(void)
 		struct map_file mf = { 0 };
 		struct parse_error err;
 		snprintf(path, sizeof(path), "%s/%s", dir, real_maps[i]);
-		char *text = slurp(path, &len);
+		char *text = read_file(path, &len);
 		if (!TAP_CHECK(text, "real map %s: readable", path))
 			continue;
 		if (TAP_CHECK(mapfile_parse(&mf, text, len, &err) == 0, "real map %s: parses (line %u: %s)",

@@ -12,28 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "exercise.h"
 #include "tap.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
 
 /* tests/fuzz-corpus, found from where this file was compiled. */
 static void corpus_dir(char *dir, size_t cap)
@@ -65,7 +46,7 @@ int main(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		char *data = slurp(path, &len);
+		char *data = read_file(path, &len);
 		if (!TAP_CHECK(data != NULL, "%s: readable", e->d_name))
 			continue;
 		int r = mapfile_exercise(data, len, sink, why);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "analyze.h"
 #include "arena.h"
 #include "mapparse.h"
@@ -137,26 +138,6 @@ static void find_root(void)
 	snprintf(root, sizeof(root), "%.*s", (int)n, f);
 	if (root[0] == '\0')
 		snprintf(root, sizeof(root), "./");
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
 }
 
 static const char *memmaps_dir(void)
@@ -310,7 +291,7 @@ static void check_file(const struct want_file *wf)
 	size_t nmaps = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", memmaps_dir(), wf->name);
-	data = slurp(path, &len);
+	data = read_file(path, &len);
 	if (!TAP_CHECK(data != NULL, "%s: readable", wf->name))
 		return;
 	while (nmaps < MAX_MAPS && wf->maps[nmaps].count)
@@ -363,7 +344,7 @@ static void check_shell_summary(void)
 
 	snprintf(path, sizeof(path), "%s/13-intel-desktop-opencore-shell-memmap.txt",
 		 memmaps_dir());
-	data = slurp(path, &len);
+	data = read_file(path, &len);
 	if (!TAP_CHECK(data && mapfile_parse(&mf, data, len, &e) == 0, "shell summary: parse"))
 		return free(data);
 	data[len] = '\0';
