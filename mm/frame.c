@@ -724,19 +724,11 @@ int frame_verify(const struct frame_alloc *fa, paddr_t *bad)
 
 /* ---- init: which frames, and where the metadata goes ------------------------- */
 
-/* Map types whose frames the allocator may hand out (see frame.h). */
+/* Map types whose frames the allocator may hand out (see frame.h): RAM
+ * except ACPI reclaim, which holds the ACPI tables the kernel still reads. */
 static bool type_is_usable(uint32_t type)
 {
-	switch (type) {
-	case EFI_CONVENTIONAL:
-	case EFI_LOADER_CODE:
-	case EFI_LOADER_DATA:
-	case EFI_BS_CODE:
-	case EFI_BS_DATA:
-		return true;
-	default:
-		return false;
-	}
+	return mem_type_is_ram(type) && type != EFI_ACPI_RECLAIM;
 }
 
 static bool entry_is_usable(const struct mem_entry *e)
