@@ -113,20 +113,48 @@ uint64_t frames_init_ticks(void)
 	return init_ticks;
 }
 
-static void report_reserved(const struct frame_stats *st)
-{
-	char a[24];
+/* Print "label item, item, ..." wrapped to fit 80 columns. */
+struct wrap {
+	char line[96];
+	size_t len;
+};
 
-	kprintf("  reserved:");
-	for (unsigned k = 0; k < FRAME_RES_KIND_COUNT; k++)
-		kprintf(" %s %s%s", frame_res_kind_name(k), kfmt_size(st->reserved[k] * PAGE_SIZE, a, sizeof(a)),
-			k + 1 < FRAME_RES_KIND_COUNT ? "," : "\n");
-	kprintf("  kept out: ACPI reclaim %s, ", kfmt_size(st->kept_acpi * PAGE_SIZE, a, sizeof(a)));
-	kprintf("runtime-flagged boot memory %s, ", kfmt_size(st->kept_runtime * PAGE_SIZE, a, sizeof(a)));
-	kprintf("beyond the direct map %s\n", kfmt_size(st->kept_limit * PAGE_SIZE, a, sizeof(a)));
+static void wrap_add(struct wrap *w, const char *item, bool last)
+{
+	size_t n = strlen(item);
+	if (w->len + n + 2 > 78) {
+		kprintf("%s\n", w->line);
+		w->len = (size_t)ksnprintf(w->line, sizeof(w->line), "   ");
+	}
+	w->len += (size_t)ksnprintf(w->line + w->len, sizeof(w->line) - w->len, " %s%s", item,
+				    last ? "" : ",");
+	if (last)
+		kprintf("%s\n", w->line);
 }
 
-void frames_report(void)
+static void report_reserved(const struct frame_stats *st)
+{
+	struct wrap w;
+	char a[24], item[48];
+
+	w.len = (size_t)ksnprintf(w.line, sizeof(w.line), "  reserved:");
+	for (unsigned k = 0; k < FRAME_RES_KIND_COUNT; k++) {
+		ksnprintf(item, sizeof(item), "%s %s", frame_res_kind_name(k),
+			  kfmt_size(st->reserved[k] * PAGE_SIZE, a, sizeof(a)));
+		wrap_add(&w, item, k + 1 == FRAME_RES_KIND_COUNT);
+	}
+	w.len = (size_t)ksnprintf(w.line, sizeof(w.line), "  kept out:");
+	ksnprintf(item, sizeof(item), "ACPI reclaim %s", kfmt_size(st->kept_acpi * PAGE_SIZE, a, sizeof(a)));
+	wrap_add(&w, item, false);
+	ksnprintf(item, sizeof(item), "runtime-flagged boot memory %s",
+		  kfmt_size(st->kept_runtime * PAGE_SIZE, a, sizeof(a)));
+	wrap_add(&w, item, false);
+	ksnprintf(item, sizeof(item), "beyond the direct map %s",
+		  kfmt_size(st->kept_limit * PAGE_SIZE, a, sizeof(a)));
+	wrap_add(&w, item, true);
+}
+
+void frames_report(unsigned what)
 {
 	struct frame_stats st;
 	char a[24], b[24], c[24];
@@ -136,14 +164,16 @@ void frames_report(void)
 		return;
 	}
 	frame_get_stats(&kframes, &st);
-	kprintf("frames: %s free of %s managed", kfmt_size(st.free * PAGE_SIZE, a, sizeof(a)),
+	kprintf("frames: %s free of %s", kfmt_size(st.free * PAGE_SIZE, a, sizeof(a)),
 		kfmt_size(st.managed * PAGE_SIZE, b, sizeof(b)));
-	kprintf(" (%s free below 4 GiB), %u regions\n", kfmt_size(st.free_low * PAGE_SIZE, c, sizeof(c)),
+	kprintf(" (%s below 4 GiB), %u regions\n", kfmt_size(st.free_low * PAGE_SIZE, c, sizeof(c)),
 		st.regions);
 	report_reserved(&st);
 	uint64_t per_gib = st.managed ? st.meta_bytes * (GiB / PAGE_SIZE) / st.managed : 0;
-	kprintf("  metadata %s (%lu bytes per GiB), init %lu TSC ticks, %lu words written\n",
+	kprintf("  metadata %s (%lu B/GiB), init %lu TSC ticks, %lu words written\n",
 		kfmt_size(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);
+	if (!(what & FRAMES_REPORT_STATS))
+		return;
 	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u init_words=%lu\n",
 		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions,
 		st.init_words);

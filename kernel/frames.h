@@ -57,13 +57,12 @@ uint64_t frames_init_ticks(void);
 
 /*
  * frames_report - print the counts: managed, free, used, each kind of
- * reservation, what is kept out, the metadata and the init time; the
- * last line is machine-readable for the scale scripts:
+ * reservation, what is kept out, the metadata and the init time, in lines
+ * that fit 80 columns. With FRAMES_REPORT_STATS (the "framestats" command
+ * line option) one more, machine-readable line for the scale script:
  *   frames: init_tsc=N meta_bytes=N managed_bytes=N free_bytes=N regions=N init_words=N
- * (init_words: metadata words frame_init wrote - the emulator-independent
- * measure of its work; under QEMU TCG init_tsc is dominated by the host's
- * first touch of the guest pages the metadata lands on).
  */
-void frames_report(void);
+#define FRAMES_REPORT_STATS 1u
+void frames_report(unsigned what);
 
 #endif

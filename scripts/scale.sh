@@ -20,7 +20,7 @@ printf '%-6s %14s %14s %14s %12s %s\n' size kernel-init frames-init meta-bytes b
 for size in "${sizes[@]}"; do
 	log=$(mktemp)
 	start=$(date +%s)
-	"$top/scripts/qemu.sh" --mem "$size" --cpu max --phys-bits 46 --timeout 1500 \
+	"$top/scripts/qemu.sh" --mem "$size" --cpu max --phys-bits 46 --timeout 1500 --cmdline framestats \
 		--serial-log "$log" >/dev/null 2>&1 &
 	qemu=$!
 	while kill -0 $qemu 2>/dev/null && ! grep -aq "carto: ready" "$log"; do sleep 1; done
