@@ -93,6 +93,12 @@ struct st_caught {
 void st_catch_begin(void);
 const struct st_caught *st_catch_end(void);
 
+/* st_try_read/st_try_write - one 8-byte access at @va with the trap
+ * caught; returns what was caught (hits == 0: no trap). A read that traps
+ * leaves HOOK_RAX in *value. */
+const struct st_caught *st_try_read(vaddr_t va, uint64_t *value);
+const struct st_caught *st_try_write(vaddr_t va, uint64_t value);
+
 /* The hand-off block given to selftest_set_handoff, or NULL. */
 const struct handoff *selftest_handoff(void);
 

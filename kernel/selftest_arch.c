@@ -133,6 +133,29 @@ static void hook_begin(void)
 	st_catch_begin();
 }
 
+const struct st_caught *st_try_read(vaddr_t va, uint64_t *value)
+{
+	uint64_t rax = 0;
+
+	st_catch_begin();
+	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
+			 "movq (%%rcx), %%rax\n"
+			 "1:"
+			 : "+a"(rax) : "c"(va) : "rdx", "memory");
+	*value = rax;
+	return st_catch_end();
+}
+
+const struct st_caught *st_try_write(vaddr_t va, uint64_t value)
+{
+	st_catch_begin();
+	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
+			 "movq %%rax, (%%rcx)\n"
+			 "1:"
+			 : "+a"(value) : "c"(va) : "rdx", "memory");
+	return st_catch_end();
+}
+
 SELFTEST(trap_breakpoint_resumes)
 {
 	uint64_t rax = 0, r12 = 0x1122334455667788ull;

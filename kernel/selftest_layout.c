@@ -157,14 +157,8 @@ static const uint64_t rodata_word = 0x1234;
 
 SELFTEST(write_to_rodata_faults)
 {
-	uint64_t rax = 0;
+	const struct st_caught *c = st_try_write((vaddr_t)&rodata_word, 0);
 
-	st_catch_begin();
-	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
-			 "movq %%rax, (%%rcx)\n"
-			 "1:"
-			 : "+a"(rax) : "c"(&rodata_word) : "rdx", "memory");
-	const struct st_caught *c = st_catch_end();
 	ST_CHECK(c->hits == 1 && c->vector == 14, "hits %u vector %lu", c->hits, c->vector);
 	ST_CHECK(c->cr2 == (uint64_t)&rodata_word, "CR2 %lx", c->cr2);
 	ST_CHECK((c->error & 3) == 3, "error %#lx: want present + write", c->error);

@@ -283,22 +283,6 @@ SELFTEST(mmio_framebuffer_is_wc)
 
 static uint8_t scratch_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
-static struct {
-	unsigned hits;
-	uint64_t vector, error, cr2;
-} ro_seen;
-
-/* Record the fault and resume at the address the test left in RDX. */
-static bool ro_hook(struct trap_frame *f)
-{
-	ro_seen.hits++;
-	ro_seen.vector = f->vector;
-	ro_seen.error = f->error;
-	ro_seen.cr2 = read_cr2();
-	f->rip = f->rdx;
-	return true;
-}
-
 SELFTEST(mmio_readonly_write_faults)
 {
 	struct pt_space *as = kernel_space();
@@ -320,18 +304,10 @@ SELFTEST(mmio_readonly_write_faults)
 	scratch_page[8] = 0x5a;
 	ST_CHECK(((volatile uint8_t *)alias)[8] == 0x5a, "the alias reads what was written");
 
-	memset(&ro_seen, 0, sizeof(ro_seen));
-	trap_set_hook(ro_hook);
-	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
-			 "movb $0xa5, (%%rcx)\n"
-			 "1:"
-			 : : "c"(alias + 8) : "rdx", "memory");
-	trap_set_hook(NULL);
-	ST_CHECK(ro_seen.hits == 1 && ro_seen.vector == VEC_PF, "hits %u vector %lu",
-		 ro_seen.hits, ro_seen.vector);
-	ST_CHECK(ro_seen.error == (PF_ERR_P | PF_ERR_W), "error %#lx: want protection, write",
-		 ro_seen.error);
-	ST_CHECK(ro_seen.cr2 == alias + 8, "CR2 %lx", ro_seen.cr2);
+	const struct st_caught *c = st_try_write(alias + 8, 0xa5a5a5a5a5a5a5a5ull);
+	ST_CHECK(c->hits == 1 && c->vector == VEC_PF, "hits %u vector %lu", c->hits, c->vector);
+	ST_CHECK(c->error == (PF_ERR_P | PF_ERR_W), "error %#lx: want protection, write", c->error);
+	ST_CHECK(c->cr2 == alias + 8, "CR2 %lx", c->cr2);
 	ST_CHECK(scratch_page[8] == 0x5a, "the write went through: %#x", scratch_page[8]);
 	ST_CHECK(pt_unmap(as, alias, PAGE_SIZE) == E_OK &&
 		 pt_translate(as, alias, &got, NULL, NULL) == E_NOENT, "alias unmapped");
