@@ -25,22 +25,6 @@ if ! make -s esp/EFI/BOOT/BOOTX64.EFI esp/EFI/carto/memmap.efi >build/boot-tests
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# One run at a time (the boot matrix runs this file too): runs would share
-# the serial logs in build/boot-tests/secureboot/ and the machine's cores.
-exec 9>build/boot-tests/secureboot.lock
-if ! flock -n 9; then
-	echo "# another secureboot.sh is running: waiting for it"
-	if ! flock -w "$RUN_TIMEOUT" 9; then
-		echo "not ok 1 - another secureboot.sh held the lock for $RUN_TIMEOUT s"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-fi
 echo "# Secure Boot: four QEMU boots, 5-30 s each under TCG"
-PYTHONDONTWRITEBYTECODE=1 timeout "$RUN_TIMEOUT" python3 tests/boot/secureboot.py "$@"
-status=$?
-if [ "$status" = 124 ]; then
-	echo "# secureboot.py did not finish within $RUN_TIMEOUT s"
-	echo "0 passed, 1 failed"
-fi
-exit "$status"
+. tests/boot/lib/locked.sh
+run_locked secureboot "$RUN_TIMEOUT" tests/boot/secureboot.py "$@"

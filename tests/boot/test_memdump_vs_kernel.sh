@@ -26,21 +26,6 @@ if ! make -s esp/EFI/BOOT/BOOTX64.EFI esp/EFI/carto/memmap.efi build/host/carto-
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# One run at a time: runs would share the logs in build/boot-tests/.
-exec 9>build/boot-tests/memdump-vs-kernel.lock
-if ! flock -n 9; then
-	echo "# another test_memdump_vs_kernel.sh is running: waiting for it"
-	if ! flock -w "$RUN_TIMEOUT" 9; then
-		echo "not ok 1 - another test_memdump_vs_kernel.sh held the lock for $RUN_TIMEOUT s"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-fi
 echo "# dump tool vs kernel: two QEMU boots per guest, 5-30 s each under TCG"
-PYTHONDONTWRITEBYTECODE=1 timeout "$RUN_TIMEOUT" python3 tests/boot/memdump_vs_kernel.py "$@"
-status=$?
-if [ "$status" = 124 ]; then
-	echo "# memdump_vs_kernel.py did not finish within $RUN_TIMEOUT s"
-	echo "0 passed, 1 failed"
-fi
-exit "$status"
+. tests/boot/lib/locked.sh
+run_locked memdump-vs-kernel "$RUN_TIMEOUT" tests/boot/memdump_vs_kernel.py "$@"
