@@ -128,11 +128,6 @@ const struct st_caught *st_catch_end(void)
 	return &seen;
 }
 
-static void hook_begin(void)
-{
-	st_catch_begin();
-}
-
 const struct st_caught *st_try_read(vaddr_t va, uint64_t *value)
 {
 	uint64_t rax = 0;
@@ -160,7 +155,7 @@ SELFTEST(trap_breakpoint_resumes)
 {
 	uint64_t rax = 0, r12 = 0x1122334455667788ull;
 
-	hook_begin();
+	st_catch_begin();
 	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
 			 "int3\n"
 			 "1:"
@@ -177,19 +172,13 @@ SELFTEST(trap_breakpoint_resumes)
 SELFTEST(trap_page_fault_reported)
 {
 	uint64_t rax = 0;
+	const struct st_caught *c = st_try_read(SELFTEST_UNMAPPED_VA, &rax);
 
-	hook_begin();
-	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\t"
-			 "movq (%%rcx), %%rax\n"
-			 "1:"
-			 : "+a"(rax) : "c"(SELFTEST_UNMAPPED_VA) : "rdx", "memory");
-	trap_set_hook(NULL);
-	ST_CHECK(seen.hits == 1 && seen.vector == VEC_PF, "hits %u vector %lu", seen.hits,
-		 seen.vector);
-	ST_CHECK(seen.cr2 == SELFTEST_UNMAPPED_VA, "CR2 %lx", seen.cr2);
-	ST_CHECK(seen.error == 0, "error %#lx, want not present, read, kernel", seen.error);
-	ST_CHECK(seen.rip < seen.resume, "#PF is a fault: rip %lx should be before %lx",
-		 seen.rip, seen.resume);
+	ST_CHECK(c->hits == 1 && c->vector == VEC_PF, "hits %u vector %lu", c->hits, c->vector);
+	ST_CHECK(c->cr2 == SELFTEST_UNMAPPED_VA, "CR2 %lx", c->cr2);
+	ST_CHECK(c->error == 0, "error %#lx, want not present, read, kernel", c->error);
+	ST_CHECK(c->rip < c->resume, "#PF is a fault: rip %lx should be before %lx",
+		 c->rip, c->resume);
 	ST_CHECK(rax == HOOK_RAX, "RAX %lx", rax);
 }
 
@@ -197,17 +186,13 @@ SELFTEST(trap_invalid_opcode_and_gp)
 {
 	uint64_t rax = 0;
 
-	hook_begin();
+	st_catch_begin();
 	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\tud2\n1:" : "+a"(rax) : : "rdx", "memory");
 	ST_CHECK(seen.hits == 1 && seen.vector == VEC_UD, "ud2: hits %u vector %lu", seen.hits,
 		 seen.vector);
 
 	/* A non-canonical address raises #GP with error code 0. */
-	hook_begin();
-	__asm__ volatile("leaq 1f(%%rip), %%rdx\n\tmovq (%%rcx), %%rax\n1:"
-			 : "+a"(rax) : "c"(0x8000000000000000ull) : "rdx", "memory");
-	trap_set_hook(NULL);
-	ST_CHECK(seen.hits == 1 && seen.vector == VEC_GP && seen.error == 0,
-		 "non-canonical read: hits %u vector %lu error %#lx", seen.hits, seen.vector,
-		 seen.error);
+	const struct st_caught *c = st_try_read(0x8000000000000000ull, &rax);
+	ST_CHECK(c->hits == 1 && c->vector == VEC_GP && c->error == 0,
+		 "non-canonical read: hits %u vector %lu error %#lx", c->hits, c->vector, c->error);
 }
