@@ -135,6 +135,16 @@ int mp_error(struct parser *p, unsigned line, const char *fmt, ...)
 	return LINE_ERROR;
 }
 
+int mp_want_num(struct parser *p, unsigned line, const char *prefix, enum num_result r,
+		u128 v, u128 limit, const char *what)
+{
+	if (r == NUM_NONE)
+		return mp_error(p, line, "%sexpected %s", prefix, what);
+	if (r == NUM_HUGE || v >= limit)
+		return mp_error(p, line, "%s%s is too large", prefix, what);
+	return 0;
+}
+
 void mp_note(struct parsed_map *m, unsigned line, const char *fmt, ...)
 {
 	va_list ap;

@@ -50,14 +50,11 @@ static bool starts(struct cur *c, const char *s)
 	return true;
 }
 
+/* A number of the dump, or an error naming the field. */
 static int number(struct parser *p, unsigned no, enum num_result r, u128 v,
 		  u128 limit, const char *what)
 {
-	if (r == NUM_NONE)
-		return mp_error(p, no, "Carto dump: expected %s", what);
-	if (r == NUM_HUGE || v >= limit)
-		return mp_error(p, no, "Carto dump: %s is too large", what);
-	return 0;
+	return mp_want_num(p, no, "Carto dump: ", r, v, limit, what);
 }
 
 /* ---- header lines ---------------------------------------------------------- */

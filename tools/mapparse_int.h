@@ -145,6 +145,15 @@ struct parser {
 int mp_error(struct parser *p, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * mp_want_num - check a number just read for a field: an error "@prefix
+ * expected @what" if there was none (NUM_NONE), "@prefix@what is too large"
+ * if it does not fit below @limit; else 0. @prefix names the format in the
+ * message ("Carto dump: ") or is "".
+ */
+int mp_want_num(struct parser *p, unsigned line, const char *prefix, enum num_result r,
+		u128 v, u128 limit, const char *what);
+
 /* Add a note to map @m; never fails (notes past memory are dropped). */
 void mp_note(struct parsed_map *m, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

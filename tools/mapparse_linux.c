@@ -80,18 +80,6 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
-
-/* Read a number that must fit 64 (or fewer) bits; NUM_NONE/HUGE -> error. */
-static int want_num(struct parser *p, unsigned no, enum num_result r, u128 v,
-		    u128 limit, const char *what)
-{
-	if (r == NUM_NONE)
-		return mp_error(p, no, "expected %s", what);
-	if (r == NUM_HUGE || v >= limit)
-		return mp_error(p, no, "%s is too large", what);
-	return 0;
-}
-
 /* Type of a bracket name: a known name or "type=N". */
 static int bracket_type(struct parser *p, unsigned no, const char *s,
 			const char *e, uint32_t *type)
@@ -106,7 +94,7 @@ static int bracket_type(struct parser *p, unsigned no, const char *s,
 	u128 v = 0;
 	if (cur_lit(&c, "type=")) {
 		enum num_result r = cur_dec(&c, &v);
-		if (want_num(p, no, r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
+		if (mp_want_num(p, no, "", r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
 			return -1;
 		if (!cur_eol(&c))
 			return mp_error(p, no, "junk after the type number");
@@ -132,7 +120,7 @@ static int bracket_attr(struct parser *p, unsigned no, const char *s,
 	u128 v = 0;
 	if (cur_lit(&c, "attr=")) {
 		enum num_result r = cur_hex0x(&c, &v);
-		if (want_num(p, no, r, v, U64_LIMIT, "a 64-bit value after 'attr='") < 0)
+		if (mp_want_num(p, no, "", r, v, U64_LIMIT, "a 64-bit value after 'attr='") < 0)
 			return -1;
 		*attr |= (uint64_t)v;
 		return 0;
@@ -280,7 +268,7 @@ static int read_typeattr(struct parser *p, struct cur *c, unsigned no,
 
 	cur_lit(c, "type=");
 	r = cur_dec(c, &v);
-	if (want_num(p, no, r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
+	if (mp_want_num(p, no, "", r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
 		return -1;
 	*type = (uint32_t)v;
 	if (!cur_lit(c, ","))
@@ -289,7 +277,7 @@ static int read_typeattr(struct parser *p, struct cur *c, unsigned no,
 	if (!cur_lit(c, "attr="))
 		return mp_error(p, no, "expected 'attr=' after the type");
 	r = cur_hex0x(c, &v);
-	if (want_num(p, no, r, v, U64_LIMIT, "a 64-bit 0x<hex> value after 'attr='") < 0)
+	if (mp_want_num(p, no, "", r, v, U64_LIMIT, "a 64-bit 0x<hex> value after 'attr='") < 0)
 		return -1;
 	*attr = (uint64_t)v;
 	if (!cur_lit(c, ","))
@@ -480,14 +468,14 @@ int xen_efi_line(struct parser *p, struct cur line, unsigned no)
 	cur_skip_spaces(&c);
 	cur_lit(&c, "type=");
 	r = cur_dec(&c, &v);
-	if (want_num(p, no, r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
+	if (mp_want_num(p, no, "", r, v, (u128)1 << 32, "a 32-bit type number after 'type='") < 0)
 		return LINE_ERROR;
 	uint32_t type = (uint32_t)v;
 	cur_skip_spaces(&c);
 	if (!cur_lit(&c, "attr="))
 		return mp_error(p, no, "expected 'attr=' after the type");
 	r = cur_hex(&c, &v, NULL);
-	if (want_num(p, no, r, v, U64_LIMIT, "a 64-bit hex value after 'attr='") < 0)
+	if (mp_want_num(p, no, "", r, v, U64_LIMIT, "a 64-bit hex value after 'attr='") < 0)
 		return LINE_ERROR;
 	if (!mp_continue(p, MAP_KIND_EFI, FMT_XEN_EFI) &&
 	    !mp_begin(p, MAP_KIND_EFI, FMT_XEN_EFI, "Xen: EFI memory map", no))
