@@ -34,10 +34,12 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 
 # ---- sources --------------------------------------------------------------
 MM_SRCS       := $(wildcard mm/*.c)
+# base/: freestanding code both the loader and the kernel use (built like mm/).
+BASE_SRCS     := $(wildcard base/*.c)
 KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
 LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)
 MEMDUMP_SRCS  := $(wildcard efi/memdump/*.c)
-EFICOMMON_SRCS:= $(wildcard efi/common/*.c)
+EFICOMMON_SRCS:= $(wildcard efi/common/*.c) $(wildcard efi/common/*.S)
 TOOLS_LIB_SRCS:= $(filter-out tools/main.c tools/fuzz_%.c,$(wildcard tools/*.c))
 HOST_TESTS    := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(wildcard tests/host/test_*.c))
 HOST_BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/host/bench/%,$(wildcard tests/bench/bench_*.c))
@@ -51,7 +53,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=k
 	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -Ikernel -DCARTO_KERNEL
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld
 
-KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS) $(MM_SRCS)) $(BUILD)/kernel/font.o
+KOBJS := $(patsubst %,$(BUILD)/kernel/%.o,$(KERNEL_SRCS) $(MM_SRCS) $(BASE_SRCS)) $(BUILD)/kernel/font.o
 
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,7 +76,10 @@ ECFLAGS := -std=gnu11 -O2 -g $(WARN) -Wno-missing-prototypes -Wno-strict-prototy
 	-ffreestanding -fpic -fshort-wchar -mno-red-zone -fno-stack-protector \
 	-fno-strict-aliasing -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DCARTO_EFI \
 	-iquote include -I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -Iinclude -Iefi/common
-ELDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI_LDS) -L$(GNUEFI_LIB)
+# Entry point: efi/common/entry.S sets up SSE, then enters gnu-efi's _start
+# (-e overrides the ENTRY(_start) of gnu-efi's linker script).
+ELDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T $(GNUEFI_LDS) -L$(GNUEFI_LIB) \
+	-e carto_efi_entry
 
 $(BUILD)/efi/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,7 +89,7 @@ $(BUILD)/efi/%.S.o: %.S $(BUILD)/kernel/kernel.elf
 	$(CC) $(ECFLAGS) -D__ASSEMBLER__ -DKERNEL_ELF='"$(BUILD)/kernel/kernel.elf"' -c $< -o $@
 
 EFI_MM_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(MM_SRCS))
-LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(EFICOMMON_SRCS)) $(EFI_MM_OBJS)
+LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(EFICOMMON_SRCS) $(BASE_SRCS)) $(EFI_MM_OBJS)
 MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS)) $(EFI_MM_OBJS)
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
@@ -107,7 +112,7 @@ HCFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 HBFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST
 
-HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(MM_SRCS) $(TOOLS_LIB_SRCS))
+HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(MM_SRCS) $(BASE_SRCS) $(TOOLS_LIB_SRCS))
 BENCH_LIB_OBJS:= $(patsubst %,$(BUILD)/host/bobj/%.o,$(MM_SRCS) $(TOOLS_LIB_SRCS))
 
 $(BUILD)/host/obj/%.c.o: %.c

@@ -24,9 +24,10 @@
  *                 not reach such frames).
  * Firmware data that may sit in boot-services memory is the caller's to
  * protect with a FRAME_RES_FIRMWARE reservation or to copy out before
- * frame_init: the kernel reserves the RSDP page and the framebuffer. ACPI
- * tables proper are in ACPI reclaim/NVS (OVMF puts every table there), so
- * giving boot-services data back is safe for them. The BGRT boot logo is
+ * frame_init: the kernel reserves the framebuffer and the pages of every
+ * ACPI table found in RAM (kernel/acpi.h acpi_ram_ranges). OVMF puts every
+ * table in ACPI reclaim/NVS, but U-Boot's UEFI keeps all of them except the
+ * RSDP in boot-services code, so that reservation is not optional. The BGRT boot logo is
  * the exception: the table lives in ACPI memory but the image it points
  * to is commonly in boot-services data (Linux's efi_bgrt_init reserves it
  * with efi_mem_reserve for that reason; OVMF does this too: under QEMU the
@@ -130,7 +131,7 @@ enum frame_res_kind {
 	FRAME_RES_STACKS,       /* kernel and IST stacks */
 	FRAME_RES_PT_POOL,      /* page-table pool chunks */
 	FRAME_RES_TRAMPOLINE,   /* the loader's CR3-switch page */
-	FRAME_RES_FIRMWARE,     /* firmware data in reusable RAM (RSDP, framebuffer) */
+	FRAME_RES_FIRMWARE,     /* firmware data in reusable RAM (ACPI tables, framebuffer) */
 	FRAME_RES_LOWMEM,       /* low memory kept for real-mode code, quirks */
 	FRAME_RES_METADATA,     /* this allocator's own metadata (frame_init adds it) */
 	FRAME_RES_KIND_COUNT

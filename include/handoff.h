@@ -74,6 +74,11 @@ struct handoff_reservation {
 #define HANDOFF_MAX_POOL_CHUNKS  256   /* 512 MiB of page tables */
 #define HANDOFF_MAX_WARNINGS     16
 #define HANDOFF_CMDLINE_MAX      512
+/* handoff.cmdline_source: where the command line's words came from
+ * (include/cmdline.h: cmdline.txt first, then the load options). */
+#define CMDLINE_FROM_FILE        (1u << 0)   /* \EFI\carto\cmdline.txt */
+#define CMDLINE_FROM_OPTIONS     (1u << 1)   /* the image's load options */
+#define CMDLINE_TRUNCATED        (1u << 2)   /* cut at HANDOFF_CMDLINE_MAX - 1 */
 #define HANDOFF_VENDOR_MAX       64
 
 /* A page-table pool chunk: [start, end) reachable at PT_WINDOW_BASE + pa.
@@ -109,7 +114,7 @@ struct handoff {
 	uint32_t pad0;
 	char fw_vendor[HANDOFF_VENDOR_MAX];   /* ASCII copy of the vendor string */
 	char cmdline[HANDOFF_CMDLINE_MAX];     /* NUL-terminated */
-	uint32_t cmdline_source;               /* 0 none, 1 load options, 2 file */
+	uint32_t cmdline_source;               /* CMDLINE_FROM_* bits */
 	uint32_t pad1;
 
 	/* Kernel image. */

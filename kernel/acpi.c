@@ -42,6 +42,8 @@ enum madt_entry_type {
  * checksum, only a signature and a length. */
 #define FADT_FIRMWARE_CTRL_OFF   36     /* 32-bit FACS address */
 #define FADT_X_FIRMWARE_CTRL_OFF 132    /* 64-bit FACS address (2.0+) */
+#define FADT_DSDT_OFF            40     /* 32-bit DSDT address */
+#define FADT_X_DSDT_OFF          140    /* 64-bit DSDT address (2.0+) */
 #define FACS_HEADER_LEN          12     /* signature, length, hardware signature */
 #define FACS_MIN_LEN             64
 
@@ -220,6 +222,12 @@ static void tmap_put(struct tmap *m)
 	m->mapped = 0;
 }
 
+static void note_read(paddr_t pa, uint64_t len)
+{
+	if (info.read_count < sizeof(info.read) / sizeof(info.read[0]))
+		info.read[info.read_count++] = (struct acpi_range){ pa, pa + len };
+}
+
 static void refuse(const char *what, paddr_t pa, const char *why)
 {
 	info.bad_tables++;
@@ -246,12 +254,100 @@ static const uint8_t *read_table(struct tmap *m, paddr_t pa, const char *sig, co
 		ksnprintf(why, sizeof(why), "length %u outside [%u, %u]", len,
 			  ACPI_SDT_HEADER_LEN, ACPI_TABLE_MAX);
 	} else if (tmap_get(m, pa, len, why, sizeof(why))) {
-		if (acpi_table_valid(m->p, len, sig, why, sizeof(why)))
+		if (acpi_table_valid(m->p, len, sig, why, sizeof(why))) {
+			note_read(pa, len);
 			return m->p;
+		}
 		tmap_put(m);
 	}
 	refuse(sig ? sig : name, pa, why);
 	return NULL;
+}
+
+/* ---- tables in RAM, before the frame allocator ------------------------------ */
+
+struct ram_ranges {
+	struct acpi_range *r;
+	size_t n, max, dropped;
+};
+
+/* Add the pages of [pa, pa + len) to @s, merged with a range they touch. */
+static void note_pages(struct ram_ranges *s, paddr_t pa, uint64_t len)
+{
+	paddr_t start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + len, PAGE_SIZE);
+
+	for (size_t i = 0; i < s->n; i++)
+		if (start <= s->r[i].end && end >= s->r[i].start) {
+			s->r[i].start = MIN(s->r[i].start, start);
+			s->r[i].end = MAX(s->r[i].end, end);
+			return;
+		}
+	if (s->n < s->max)
+		s->r[s->n++] = (struct acpi_range){ start, end };
+	else
+		s->dropped++;
+}
+
+/* The table at @pa if it is in RAM and whole (header length inside
+ * [header, ACPI_TABLE_MAX], all of it RAM); its pages noted. NULL else. */
+static const uint8_t *ram_table(struct ram_ranges *s, paddr_t pa, uint64_t min_len)
+{
+	if (pa == 0 || pa + min_len < pa || !direct_mapped(pa, min_len))
+		return NULL;
+	const uint8_t *t = (const uint8_t *)phys_to_dmap(pa);
+	uint32_t len = rd32(t + 4);   /* SDT and FACS both keep their length here */
+	if (len < min_len || len > ACPI_TABLE_MAX || !direct_mapped(pa, len))
+		return NULL;
+	note_pages(s, pa, len);
+	return t;
+}
+
+static void note_fadt_targets(struct ram_ranges *s, const uint8_t *fadt)
+{
+	uint32_t len = rd32(fadt + 4);
+	paddr_t facs = 0, dsdt = 0;
+
+	if (len >= FADT_X_FIRMWARE_CTRL_OFF + 8)
+		facs = rd64(fadt + FADT_X_FIRMWARE_CTRL_OFF);
+	if (!facs && len >= FADT_FIRMWARE_CTRL_OFF + 4)
+		facs = rd32(fadt + FADT_FIRMWARE_CTRL_OFF);
+	if (len >= FADT_X_DSDT_OFF + 8)
+		dsdt = rd64(fadt + FADT_X_DSDT_OFF);
+	if (!dsdt && len >= FADT_DSDT_OFF + 4)
+		dsdt = rd32(fadt + FADT_DSDT_OFF);
+	ram_table(s, facs, FACS_MIN_LEN);
+	ram_table(s, dsdt, ACPI_SDT_HEADER_LEN);
+}
+
+size_t acpi_ram_ranges(const struct handoff *h, struct acpi_range *out, size_t max,
+		       size_t *dropped)
+{
+	struct ram_ranges s = { out, 0, max, 0 };
+	const struct acpi_rsdp *r;
+
+	boot = h;
+	*dropped = 0;
+	if (!h->rsdp || !direct_mapped(h->rsdp, sizeof(*r)))
+		return 0;
+	r = (const struct acpi_rsdp *)phys_to_dmap(h->rsdp);
+	if (memcmp(r->signature, ACPI_RSDP_SIG, 8) != 0)
+		return 0;
+	note_pages(&s, h->rsdp, r->revision >= 2 ? sizeof(*r) : ACPI_RSDP_V1_LEN);
+	bool xsdt = r->revision >= 2 && r->xsdt != 0;
+	unsigned esize = xsdt ? 8 : 4;
+	const uint8_t *root = ram_table(&s, xsdt ? r->xsdt : r->rsdt, ACPI_SDT_HEADER_LEN);
+	if (root) {
+		unsigned n = (rd32(root + 4) - ACPI_SDT_HEADER_LEN) / esize;
+		for (unsigned i = 0; i < n && i < ACPI_MAX_TABLES; i++) {
+			const uint8_t *e = root + ACPI_SDT_HEADER_LEN + i * esize;
+			const uint8_t *t = ram_table(&s, esize == 8 ? rd64(e) : rd32(e),
+						     ACPI_SDT_HEADER_LEN);
+			if (t && memcmp(t, "FACP", 4) == 0)
+				note_fadt_targets(&s, t);
+		}
+	}
+	*dropped = s.dropped;
+	return s.n;
 }
 
 /* ---- MADT --------------------------------------------------------------------- */
@@ -403,6 +499,7 @@ static void read_facs(void)
 		return;
 	}
 	info.facs_ok = true;
+	note_read(info.facs_addr, len);
 	kprintf("acpi: FACS at %lx (%s), %u bytes, hardware signature %#x\n",
 		info.facs_addr, info.facs_mapped ? "read-only map" : "direct map", len, hw_sig);
 }

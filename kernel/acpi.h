@@ -76,6 +76,11 @@ struct acpi_mcfg {
 	uint8_t bus_start, bus_end;
 };
 
+/* A physical range [start, end). */
+struct acpi_range {
+	paddr_t start, end;
+};
+
 struct acpi_info {
 	bool found;                   /* a valid RSDP and root table */
 	bool have_madt, have_hpet, have_mcfg;
@@ -102,6 +107,11 @@ struct acpi_info {
 
 	struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
 	unsigned mcfg_count;
+
+	/* Every table read and found valid (root table, listed tables, FACS):
+	 * where it is, so self-tests can check it stayed out of the allocator. */
+	struct acpi_range read[ACPI_MAX_TABLES + 2];
+	unsigned read_count;
 };
 
 /*
@@ -110,6 +120,22 @@ struct acpi_info {
  * refused table. Needs mmio_init. Safe to call again (reads afresh).
  */
 void acpi_init(const struct handoff *h);
+
+/*
+ * acpi_ram_ranges - where the tables acpi_init will read lie in RAM, for
+ * frames_init to reserve before anything is allocated. Firmware may keep
+ * its tables in memory the allocator hands out: U-Boot's UEFI puts only
+ * the RSDP in ACPI reclaim and the RSDT, FADT, MADT, FACS, DSDT, ... in
+ * boot-services code, which Carto gives back at once. Walks RSDP -> root
+ * table -> each table, and the FADT's FACS and DSDT, through the direct
+ * map only (it runs before the allocator and mmio); tables outside RAM are
+ * not the allocator's and are skipped, as is anything it cannot read
+ * (acpi_init reports those). Writes page-aligned, merged ranges to
+ * @out[0..@max) and returns how many; ranges beyond @max are counted in
+ * *@dropped.
+ */
+size_t acpi_ram_ranges(const struct handoff *h, struct acpi_range *out, size_t max,
+		       size_t *dropped);
 
 /* acpi_get - what acpi_init found (all zero before it ran). */
 const struct acpi_info *acpi_get(void);

@@ -508,7 +508,7 @@ void console_init_fb(const struct handoff_fb *fb, void *fb_va)
 	early.open = false;
 	if (why) {
 		serial_printf("console: framebuffer not used: %s", why);
-		if (fb)
+		if (fb && fb->format != FB_NONE)
 			serial_printf(" (%ux%u, stride %u, format %u, size %#llx)",
 				      fb->width, fb->height, fb->stride, fb->format,
 				      (unsigned long long)fb->size);

@@ -1,6 +1,7 @@
 /*
  * frames.c - the kernel's frame allocator (see frames.h).
  */
+#include "acpi.h"
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
@@ -16,8 +17,10 @@ _Static_assert(SAME_KIND(FRAME_RES_KERNEL, RES_KERNEL) && SAME_KIND(FRAME_RES_HA
 	       SAME_KIND(FRAME_RES_TRAMPOLINE, RES_TRAMPOLINE) && SAME_KIND(RES_KIND_COUNT, FRAME_RES_FIRMWARE),
 	       "reservation kinds of handoff.h and frame.h differ");
 
-/* Hand-off reservations plus low memory, the RSDP and the framebuffer. */
-#define FRAMES_EXTRA_RES 3
+/* Hand-off reservations plus low memory, the framebuffer and the ACPI
+ * tables' pages in RAM (acpi_ram_ranges). */
+#define FRAMES_ACPI_RES  8
+#define FRAMES_EXTRA_RES (2 + FRAMES_ACPI_RES)
 _Static_assert(HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES < FRAME_MAX_RESERVED,
 	       "frame_init takes every reservation the kernel passes");
 
@@ -44,8 +47,13 @@ static size_t collect_reservations(const struct handoff *h, struct frame_reserva
 		res[n++] = (struct frame_reservation){ h->reservations[i].start, h->reservations[i].end,
 						       h->reservations[i].kind, 0 };
 	res[n++] = (struct frame_reservation){ 0, FRAMES_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
-	if (h->rsdp)
-		res[n++] = (struct frame_reservation){ h->rsdp, h->rsdp + PAGE_SIZE, FRAME_RES_FIRMWARE, 0 };
+	struct acpi_range acpi[FRAMES_ACPI_RES];
+	size_t dropped, na = acpi_ram_ranges(h, acpi, FRAMES_ACPI_RES, &dropped);
+	for (size_t i = 0; i < na; i++)
+		res[n++] = (struct frame_reservation){ acpi[i].start, acpi[i].end, FRAME_RES_FIRMWARE, 0 };
+	if (dropped)
+		kprintf("frames: ACPI tables lie in more than %u separate RAM ranges; %zu more are "
+			"not protected and may be overwritten\n", FRAMES_ACPI_RES, dropped);
 	if (h->fb.format != FB_NONE && h->fb.size)
 		res[n++] = (struct frame_reservation){ h->fb.base, h->fb.base + h->fb.size,
 						       FRAME_RES_FIRMWARE, 0 };

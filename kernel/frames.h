@@ -11,8 +11,10 @@
  *   - the first MiB (FRAME_RES_LOWMEM): application processors start in
  *     real mode from a page below 1 MiB, and firmware of every age leaves
  *     things there (Linux reserves it too);
- *   - the page holding the RSDP and the framebuffer, should the firmware
- *     have put them in reusable RAM (FRAME_RES_FIRMWARE).
+ *   - the pages of the ACPI tables (RSDP, root table, every table it lists,
+ *     FACS, DSDT) and the framebuffer, should the firmware have put them in
+ *     reusable RAM (FRAME_RES_FIRMWARE; U-Boot keeps its ACPI tables in
+ *     boot-services code).
  * Freed frames are poisoned (FRAME_POISON) unless the kernel is built with
  * FRAMES_POISON=0.
  */

@@ -3,49 +3,21 @@
  *
  * memset/memcpy/memmove/memcmp/strlen are declared in include/lib.h (mm/
  * code uses them too); this header adds what only the kernel needs:
- * string comparison, command-line option lookup and snprintf-style
- * formatting into a buffer.
- *
- * The kernel command line is a NUL-terminated string of words separated by
- * spaces or tabs. A word is either a flag ("selftest") or key=value
- * ("crash=pf"). Values cannot contain blanks and there is no quoting.
+ * string comparison and snprintf-style formatting into a buffer. The
+ * command line's grammar lives in include/cmdline.h (base/cmdline.c).
  */
 #ifndef CARTO_KLIB_H
 #define CARTO_KLIB_H
 
 #include <stdarg.h>
 
+#include "cmdline.h"
 #include "lib.h"
 #include "types.h"
 
 /* strcmp/strncmp - compare as unsigned chars; <0, 0, >0 as in C. */
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
-
-/*
- * cmdline_has - true if @cmdline contains @word as a whole word, either
- * alone ("selftest") or as the key of a key=value word ("crash" matches
- * "crash=pf"). "selftests" does not match "selftest". NULL @cmdline or an
- * empty @word never match.
- */
-bool cmdline_has(const char *cmdline, const char *word);
-
-/*
- * cmdline_value - the value of the first key=value word whose key is @key.
- * Returns a pointer into @cmdline at the first character of the value; the
- * value ends at the next blank or NUL (see cmdline_word_len). Returns NULL
- * if no word has that key; a word "key=" gives an empty value (a pointer
- * to the blank or NUL after '='). A bare "key" without '=' has no value.
- */
-const char *cmdline_value(const char *cmdline, const char *key);
-
-/* cmdline_word_len - length of the word starting at @s: characters up to
- * the first blank (space, tab, newline) or NUL. */
-size_t cmdline_word_len(const char *s);
-
-/* cmdline_value_is - true if cmdline_value(@cmdline, @key) is exactly
- * @value (a whole word, not a prefix). */
-bool cmdline_value_is(const char *cmdline, const char *key, const char *value);
 
 /*
  * kvsnprintf/ksnprintf - format into @buf (at most @size bytes including

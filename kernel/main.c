@@ -63,7 +63,7 @@ void kernel_main(struct handoff *hv)
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 
-	const char *crash = cmdline_value(h->cmdline, "crash");
+	const char *crash = cmdline_value(h->cmdline, "crash", NULL);
 	if (crash)
 		selftest_crash(crash);
 	if (selftest_mode())

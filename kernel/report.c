@@ -77,10 +77,17 @@ static void report_paging(const struct handoff *h)
 static void report_devices(const struct handoff *h)
 {
 	static const char *const fmt[] = { "none", "RGBX", "BGRX", "bitmask", "BLT only" };
-	kprintf("framebuffer: %ux%u stride %u %s at %lx; ACPI RSDP %lx (rev %u)\n",
-		h->fb.width, h->fb.height, h->fb.stride,
-		h->fb.format < ARRAY_SIZE(fmt) ? fmt[h->fb.format] : "?", h->fb.base,
-		h->rsdp, h->rsdp_revision);
+
+	if (h->fb.format == FB_NONE)
+		kprintf("framebuffer: none (serial console only)");
+	else
+		kprintf("framebuffer: %ux%u stride %u %s at %lx", h->fb.width, h->fb.height,
+			h->fb.stride, h->fb.format < ARRAY_SIZE(fmt) ? fmt[h->fb.format] : "?",
+			h->fb.base);
+	if (h->rsdp)
+		kprintf("; ACPI RSDP %lx (rev %u)\n", h->rsdp, h->rsdp_revision);
+	else
+		kprintf("; no ACPI RSDP\n");
 }
 
 static void report_phases(const struct handoff *h)
@@ -114,12 +121,52 @@ void report_fw_map(const struct handoff *h)
 	kprintf("end of map: %lu descriptors\n", n);
 }
 
+#define REPORT_COLUMNS 80
+
+/* Print "@label" and then the words @w[0..@n) filled into lines of at most
+ * REPORT_COLUMNS, continuation lines indented by four spaces. */
+static void report_words(const char *label, const struct cmdline_word *w, size_t n)
+{
+	size_t col = (size_t)kprintf("%s", label);
+
+	for (size_t i = 0; i < n; i++) {
+		if (col + 1 + w[i].len > REPORT_COLUMNS && col > 4)
+			col = (size_t)kprintf("\n   ");
+		col += (size_t)kprintf(" %.*s", (int)w[i].len, w[i].start);
+	}
+	kprintf("\n");
+}
+
+/*
+ * The command line, where it came from, and the words in it that Carto
+ * does not know: listed here, once, and acted on nowhere (include/
+ * cmdline.h). Under U-Boot the load options are its Linux bootargs.
+ */
+static void report_cmdline(const struct handoff *h)
+{
+	static const char *const from[] = { "", " (cmdline.txt)", " (load options)",
+					    " (cmdline.txt + load options)" };
+	struct cmdline_word unknown[HANDOFF_CMDLINE_MAX / 2], w;
+	const char *cur = h->cmdline;
+	size_t n = 0;
+
+	kprintf("command line: \"%s\"%s\n", h->cmdline,
+		from[h->cmdline_source & (CMDLINE_FROM_FILE | CMDLINE_FROM_OPTIONS)]);
+	if (h->cmdline_source & CMDLINE_TRUNCATED)
+		kprintf("  cut at %u characters: shorten cmdline.txt or the load options\n",
+			HANDOFF_CMDLINE_MAX - 1);
+	while (cmdline_next(&cur, &w))
+		if (!cmdline_known(&w) && n < sizeof(unknown) / sizeof(unknown[0]))
+			unknown[n++] = w;
+	if (n)
+		report_words("  ignored (not Carto options):", unknown, n);
+}
+
 void boot_report(const struct handoff *h)
 {
 	kprintf("Carto kernel: firmware %s rev %x, UEFI %u.%u\n", h->fw_vendor, h->fw_revision,
 		h->uefi_revision >> 16, h->uefi_revision & 0xffff);
-	kprintf("command line: \"%s\"%s\n", h->cmdline,
-		h->cmdline_source == 1 ? " (load options)" : h->cmdline_source == 2 ? " (cmdline.txt)" : "");
+	report_cmdline(h);
 	report_memory(h);
 	if (cmdline_has(h->cmdline, "memmap"))
 		report_clean_map(h);

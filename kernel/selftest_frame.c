@@ -4,6 +4,7 @@
  * the below-4 GiB limit, alignment of blocks, refused frees (double free,
  * reserved frames, memory that is not RAM) and the accounting.
  */
+#include "acpi.h"
 #include "dmap.h"
 #include "frames.h"
 #include "klib.h"
@@ -164,6 +165,33 @@ SELFTEST(frames_bad_frees_refused)
 		 after.refused_reserved >= before.refused_reserved + 3,
 		 "refused frees changed the counts (free %lu -> %lu)", before.free, after.free);
 	ST_CHECK(frame_verify(frames(), NULL) == E_OK, "allocator inconsistent after refused frees");
+}
+
+/* Firmware may keep ACPI tables in memory the allocator manages (U-Boot
+ * keeps them in boot-services code): every table acpi_init read must be in
+ * frames that were never free, whatever the firmware. */
+SELFTEST(frames_acpi_tables_kept)
+{
+	const struct acpi_info *ai = acpi_get();
+
+	if (!have_frames())
+		return;
+	if (!ai->found) {
+		ST_CHECK(selftest_handoff() && !selftest_handoff()->rsdp,
+			 "the firmware gave an RSDP, yet acpi_init found no tables");
+		return;
+	}
+	ST_CHECK(ai->read_count > 0, "acpi_init found tables but recorded none it read");
+	for (unsigned i = 0; i < ai->read_count; i++) {
+		const struct acpi_range *r = &ai->read[i];
+		for (paddr_t pa = ALIGN_DOWN(r->start, PAGE_SIZE); pa < r->end; pa += PAGE_SIZE) {
+			enum frame_state s = frame_state(frames(), pa);
+			if (!ST_CHECK(s == FRAME_STATE_RESERVED || s == FRAME_STATE_UNMANAGED,
+				      "ACPI table %u [%lx, %lx): frame %lx is %s", i, r->start, r->end, pa,
+				      s == FRAME_STATE_FREE ? "free" : "allocated"))
+				break;
+		}
+	}
 }
 
 SELFTEST(frames_handoff_reservations_kept)

@@ -19,6 +19,7 @@ gnu-efi:/usr/include/efi/efi.h
 gnu-efi:/usr/lib/crt0-efi-x86_64.o
 ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd
 ovmf:/usr/share/OVMF/OVMF_VARS_4M.fd
+u-boot-qemu:/usr/lib/u-boot/qemu-x86_64/u-boot.rom
 qemu-system-x86:qemu-system-x86_64
 mtools:mcopy
 dosfstools:mkfs.fat

@@ -20,7 +20,9 @@
 #   --monitor SOCK     HMP monitor on a unix socket
 #   --display          show a window (default: no display)
 #   --icount           -icount shift=0: deterministic, repeatable TSC counts
-#   --firmware VAR     OVMF variant: default or secboot (needs q35 + SMM)
+#   --firmware VAR     default (OVMF), secboot (OVMF with Secure Boot; needs
+#                      q35 + SMM) or uboot (U-Boot's UEFI, not EDK II; q35:
+#                      the boot volume or --usb image is a SATA disk)
 #   --debug            start paused with a GDB stub on :1234 (see scripts/gdbinit)
 #   --timeout SEC      kill QEMU after SEC seconds (exit status 124)
 #   --dry-run          print the QEMU command instead of running it
@@ -102,8 +104,13 @@ if [ -n "$usb" ]; then
 	fi
 	# -nodefaults: no empty CD-ROM (q35, pc) or floppy (pc) next to the
 	# stick; the VGA it would also drop is put back.
-	bootdisk=(-nodefaults -vga std -drive "if=none,id=usbdisk,format=raw,file=$disk,snapshot=on"
-		-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=usbdisk)
+	bootdisk=(-nodefaults -vga std -drive "if=none,id=usbdisk,format=raw,file=$disk,snapshot=on")
+	if [ "$firmware" = uboot ]; then
+		# U-Boot boots the image from a SATA disk (q35's built-in AHCI).
+		bootdisk+=(-device ide-hd,drive=usbdisk,bus=ide.0)
+	else
+		bootdisk+=(-device qemu-xhci,id=xhci -device usb-storage,bus=xhci.0,drive=usbdisk)
+	fi
 else
 	# A private copy of the boot volume, so the command line is per run.
 	cp -r "$esp" "$run/esp"
@@ -120,9 +127,13 @@ cpuopt=$cpu
 [ -n "$physbits" ] && cpuopt="$cpu,phys-bits=$physbits"
 args=(-machine "$mach" -cpu "$cpuopt" -smp "$smp" -m "$mem"
 	-object "memory-backend-ram,id=ram0,size=$mem,reserve=off" -machine memory-backend=ram0
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-	-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd"
 	"${bootdisk[@]}" -net none -no-reboot)
+if [ "$firmware" = uboot ]; then
+	args+=(-bios "$code")
+else
+	args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd")
+fi
 [ "$firmware" = secboot ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
 args+=(-serial "$serial")
 [ "$display" = 1 ] || args+=(-display none -vga std)

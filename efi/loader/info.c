@@ -108,23 +108,58 @@ void collect_firmware_id(struct handoff *h)
 	h->uefi_revision = ST->Hdr.Revision;
 }
 
-/*
- * Load options are a command line only if they are printable UCS-2 text:
- * firmware boot managers often pass binary data there (EDK II tags its
- * auto-created boot options with a GUID). From the UEFI Shell the first
- * word is the program's own name, which is dropped.
- */
-static bool cmdline_from_options(struct handoff *h, const CHAR16 *opt, UINTN bytes)
+/* Append the printable characters of @s[0..@n) (char or CHAR16, read
+ * through @at), blanks at either end dropped, to h->cmdline, after one
+ * space if it is not empty. Records @source if anything was added, and
+ * CMDLINE_TRUNCATED if the line filled up. */
+static void cmdline_append(struct handoff *h, uint32_t source, UINTN n,
+			   unsigned (*at)(const void *, UINTN), const void *s)
 {
-	UINTN n = bytes / sizeof(CHAR16), i = 0, o = 0;
+	size_t start = strlen(h->cmdline), o = start;
+	UINTN i = 0;
+
+	while (i < n && at(s, i) == ' ')
+		i++;
+	while (n > i && at(s, n - 1) == ' ')
+		n--;
+	for (; i < n; i++) {
+		unsigned c = at(s, i);
+		bool sep = o == start && start > 0;
+		if (c < 0x20 || c > 0x7e)
+			continue;
+		if (o + sep + 1 > HANDOFF_CMDLINE_MAX - 1) {
+			h->cmdline_source |= CMDLINE_TRUNCATED;
+			break;
+		}
+		if (sep)
+			h->cmdline[o++] = ' ';
+		h->cmdline[o++] = (char)c;
+	}
+	h->cmdline[o] = 0;
+	if (o > start)
+		h->cmdline_source |= source;
+}
+
+static unsigned char_at(const void *s, UINTN i) { return ((const unsigned char *)s)[i]; }
+static unsigned char16_at(const void *s, UINTN i) { return ((const CHAR16 *)s)[i]; }
+
+/*
+ * The load options are words for Carto only if they are printable UCS-2
+ * text: firmware boot managers often pass binary data there (EDK II tags
+ * its auto-created boot options with a GUID), which is ignored. From the
+ * UEFI Shell the first word is the program's own name, which is dropped.
+ */
+static void cmdline_from_options(struct handoff *h, const CHAR16 *opt, UINTN bytes)
+{
+	UINTN n = bytes / sizeof(CHAR16), i = 0;
 
 	if (!opt || bytes == 0 || bytes % 2)
-		return false;
+		return;
 	while (n && opt[n - 1] == 0)
 		n--;
 	for (UINTN k = 0; k < n; k++)
 		if (opt[k] < 0x20 || opt[k] > 0x7e)
-			return false;
+			return;
 	/* Skip a first word ending in ".efi" (the shell passes argv[0]). */
 	UINTN end = 0;
 	while (end < n && opt[end] != ' ')
@@ -134,16 +169,16 @@ static bool cmdline_from_options(struct handoff *h, const CHAR16 *opt, UINTN byt
 		i = end;
 	while (i < n && opt[i] == ' ')
 		i++;
-	for (; i < n && o < HANDOFF_CMDLINE_MAX - 1; i++)
-		h->cmdline[o++] = (char)opt[i];
-	h->cmdline[o] = 0;
-	return true;
+	cmdline_append(h, CMDLINE_FROM_OPTIONS, n - i, char16_at, opt + i);
 }
 
+/* The first line of \EFI\carto\cmdline.txt, if the boot volume has one;
+ * the other lines are comments for the person editing it. */
 static void cmdline_from_file(struct handoff *h, EFI_LOADED_IMAGE *li)
 {
 	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle), f;
-	UINTN len = HANDOFF_CMDLINE_MAX - 1;
+	char buf[HANDOFF_CMDLINE_MAX];
+	UINTN len = sizeof(buf), n = 0;
 
 	if (!root)
 		return;
@@ -151,33 +186,28 @@ static void cmdline_from_file(struct handoff *h, EFI_LOADED_IMAGE *li)
 		root->Close(root);
 		return;
 	}
-	if (f->Read(f, &len, h->cmdline) != EFI_SUCCESS)
+	if (f->Read(f, &len, buf) != EFI_SUCCESS)
 		len = 0;
 	f->Close(f);
 	root->Close(root);
-	/* One line of printable text: stop at the first newline, drop the rest. */
-	UINTN o = 0;
-	for (UINTN i = 0; i < len && h->cmdline[i] != '\n' && h->cmdline[i] != '\r'; i++)
-		if (h->cmdline[i] >= 0x20 && h->cmdline[i] < 0x7f)
-			h->cmdline[o++] = h->cmdline[i];
-	while (o && h->cmdline[o - 1] == ' ')
-		o--;
-	h->cmdline[o] = 0;
-	h->cmdline_source = 2;
+	while (n < len && buf[n] != '\n' && buf[n] != '\r')
+		n++;
+	if (n == len && len == sizeof(buf))
+		h->cmdline_source |= CMDLINE_TRUNCATED;   /* the first line is longer */
+	cmdline_append(h, CMDLINE_FROM_FILE, n, char_at, buf);
 }
 
+/* The command line: cmdline.txt's first line, then the load options
+ * (include/cmdline.h has the grammar and says why both are read). */
 void collect_cmdline(struct handoff *h)
 {
 	EFI_LOADED_IMAGE *li = NULL;
 
 	fw_guard("command line read after ExitBootServices");
+	h->cmdline[0] = 0;
 	if (BS->HandleProtocol(loader_image, &LoadedImageProtocol, (void **)&li) != EFI_SUCCESS || !li)
 		return;
 	h->loader_image_base = (paddr_t)li->ImageBase;
-	if (cmdline_from_options(h, li->LoadOptions, li->LoadOptionsSize) && h->cmdline[0]) {
-		h->cmdline_source = 1;
-		return;
-	}
-	h->cmdline[0] = 0;
 	cmdline_from_file(h, li);
+	cmdline_from_options(h, li->LoadOptions, li->LoadOptionsSize);
 }

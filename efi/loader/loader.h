@@ -14,6 +14,7 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "cmdline.h"
 #include "handoff.h"
 #include "lib.h"
 #include "pt.h"

@@ -122,23 +122,6 @@ static void __attribute__((noreturn)) enter_kernel(struct handoff *h, paddr_t tr
 	((trampoline_fn)tramp)(phys_to_dmap((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
 }
 
-/* True if the command line holds @word as a whole blank-separated word. */
-static bool cmdline_word(const char *cmdline, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = cmdline; *p; ) {
-		while (*p == ' ')
-			p++;
-		size_t len = 0;
-		while (p[len] && p[len] != ' ')
-			len++;
-		if (len == n && memcmp(p, word, n) == 0)
-			return true;
-		p += len;
-	}
-	return false;
-}
-
 /*
  * With "gdb" on the command line the loader waits here until a debugger
  * clears loader_wait (scripts/gdbinit does: it loads the loader's symbols
@@ -167,10 +150,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	collect_cmdline(h);
 	/* Printing through the firmware console costs more than the rest of
 	 * the loader together, so by default the loader is silent. */
-	bool verbose = cmdline_word(h->cmdline, "verbose") || cmdline_word(h->cmdline, "gdb");
+	bool verbose = cmdline_has(h->cmdline, "verbose") || cmdline_has(h->cmdline, "gdb");
 	if (verbose)
 		Print(L"carto: loader at %lx\r\n", h->loader_image_base);
-	if (cmdline_word(h->cmdline, "gdb"))
+	if (cmdline_has(h->cmdline, "gdb"))
 		wait_for_debugger();
 	probe_cpu(h);
 	collect_firmware_id(h);
@@ -210,7 +193,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	exit_boot_services(&fwmap, h);
 
 	/* ---- boot services are gone: no firmware calls from here on ---- */
-	if (cmdline_word(h->cmdline, "loader-test=late-alloc"))
+	if (cmdline_value_is(h->cmdline, "loader-test", "late-alloc"))
 		fw_alloc_pages(1, 0, "a test of the post-exit guard");   /* must panic */
 	convert_map(h, &final_map, &fwmap);
 	h->memmap_pa = (paddr_t)final_map.entries;

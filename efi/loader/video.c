@@ -11,7 +11,7 @@
  */
 #include "loader.h"
 
-#define VIDEO_KEY        "video="
+#define VIDEO_KEY        "video"
 #define VIDEO_MAX_DIM    16384u        /* wider/taller than any panel */
 #define VIDEO_VALUE_MAX  32            /* bytes of the value quoted in messages */
 #define VIDEO_NOTICE_US  (2 * 1000 * 1000)
@@ -20,29 +20,6 @@
 struct video_size {
 	uint32_t width, height;
 };
-
-/* cmdline_value - the value of the blank-separated word "@key..." (key
- * includes the '='), or NULL; *@len is set to the value's length. The
- * last occurrence wins, as with a kernel command line. */
-static const char *cmdline_value(const char *cmdline, const char *key, size_t *len)
-{
-	size_t klen = strlen(key);
-	const char *found = NULL;
-
-	for (const char *p = cmdline; *p; ) {
-		while (*p == ' ')
-			p++;
-		size_t n = 0;
-		while (p[n] && p[n] != ' ')
-			n++;
-		if (n >= klen && memcmp(p, key, klen) == 0) {
-			found = p + klen;
-			*len = n - klen;
-		}
-		p += n;
-	}
-	return found;
-}
 
 /* parse_dim - decimal digits in [@s, @end) as 1..VIDEO_MAX_DIM. */
 static bool parse_dim(const char *s, const char *end, uint32_t *out)
