@@ -12,6 +12,8 @@
 #   --out FILE         also copy the dump this run wrote to FILE
 #   --serial-log FILE  keep the guest's console output in FILE
 #   --timeout SEC      give up on QEMU after SEC seconds (default 120)
+#   --firmware VAR     default (OVMF) or uboot (U-Boot's UEFI; q35 only, the
+#                      disk is attached as SATA instead of virtio)
 #   --read-only        attach the disk read-only: the tool cannot save and
 #                      must say why; prints the guest console (cleaned of
 #                      terminal escapes) instead of a dump
@@ -32,6 +34,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 efi_app=$top/esp/EFI/carto/memmap.efi
 
 mem=512M machine=q35 image='' out='' serial_log='' timeout=120 quiet=0 readonly=0
+firmware=default
 usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?--out needs a file}; shift ;;
 	--serial-log) serial_log=${2:?--serial-log needs a file}; shift ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
+	--firmware) firmware=${2:?--firmware needs default or uboot}; shift ;;
 	--quiet) quiet=1 ;;
 	--read-only) readonly=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -105,30 +109,56 @@ mcopy -o -i "$esp" "$efi_app" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -o -i "$esp" "$efi_app" ::/EFI/carto/memmap.efi
 before=$(list_dumps)
 
-if [ -x "$top/ovmf/firmware.sh" ]; then
-	code=$("$top/ovmf/firmware.sh" code default)
-	"$top/ovmf/firmware.sh" vars default "$run/vars.fd"
-else
-	code=/usr/share/OVMF/OVMF_CODE_4M.fd
-	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$run/vars.fd"
-	chmod u+w "$run/vars.fd"
-fi
+case $firmware in
+default | uboot) ;;
+*) echo "memmap-run.sh: --firmware '$firmware': expected default or uboot" >&2; exit 2 ;;
+esac
+code=$("$top/ovmf/firmware.sh" code "$firmware")
+"$top/ovmf/firmware.sh" vars "$firmware" "$run/vars.fd"
 
 drive_ro=
 [ "$readonly" = 1 ] && drive_ro=,readonly=on
+if [ "$firmware" = uboot ]; then
+	# U-Boot's x86 build boots from SATA (q35's AHCI), not virtio.
+	fw_args=(-bios "$code")
+	disk_args=(-drive "if=none,id=disk0,format=raw,file=$image$drive_ro"
+		-device ide-hd,drive=disk0,bus=ide.0)
+else
+	fw_args=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+		-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd")
+	disk_args=(-drive "if=virtio,format=raw,file=$image$drive_ro")
+fi
 
 # Own invocation rather than scripts/qemu.sh: the tool must write to the
 # disk and we read the disk afterwards (qemu.sh boots a read-only vvfat
 # copy of esp/ or a snapshot=on image).
+qemu=(qemu-system-x86_64 -machine "$machine" -m "$mem" -smp 1
+	"${fw_args[@]}" "${disk_args[@]}"
+	-net none -no-reboot -display none -vga std -monitor none
+	-serial "file:$serial_log")
 set +e
-timeout --foreground "$timeout" qemu-system-x86_64 \
-	-machine "$machine" -m "$mem" -smp 1 \
-	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-	-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd" \
-	-drive "if=virtio,format=raw,file=$image$drive_ro" \
-	-net none -no-reboot -display none -vga std -monitor none \
-	-serial "file:$serial_log" </dev/null
-status=$?
+if [ "$firmware" = uboot ]; then
+	# U-Boot cannot power the machine off: the tool says so and returns to
+	# U-Boot, and that line is the end of the run. QEMU is then stopped
+	# (quit on its stdin monitor) and the run counts as powered off.
+	: >"$serial_log"
+	timeout "$timeout" "${qemu[@]}" </dev/null &
+	qpid=$!
+	status=124
+	while kill -0 "$qpid" 2>/dev/null; do
+		if grep -q 'memmap: returning to the firmware' "$serial_log"; then
+			kill "$qpid" 2>/dev/null
+			wait "$qpid"
+			status=0
+			break
+		fi
+		sleep 0.5
+	done
+	[ "$status" = 0 ] || { wait "$qpid"; status=$?; }
+else
+	timeout --foreground "$timeout" "${qemu[@]}" </dev/null
+	status=$?
+fi
 set -e
 
 # The console log as plain text: no CRs, no terminal escape sequences.

@@ -246,6 +246,18 @@ static EFI_STATUS dump(EFI_SYSTEM_TABLE *st, EFI_FILE_HANDLE root,
 	return EFI_SUCCESS;
 }
 
+/* True if the firmware is U-Boot ("Das U-Boot"), whatever its version. */
+static bool is_uboot(const EFI_SYSTEM_TABLE *st)
+{
+	static const char name[] = "Das U-Boot";
+	const CHAR16 *v = st->FirmwareVendor;
+
+	for (size_t i = 0; name[i]; i++)
+		if (!v || v[i] != (CHAR16)name[i])
+			return false;
+	return true;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -266,8 +278,19 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	if (root)
 		root->Close(root);
 	if (opt.shutdown) {
-		pager_puts(&pg, "memmap: powering off\n");
-		st->RuntimeServices->ResetSystem(EfiResetShutdown, s, 0, NULL);
+		/* U-Boot's x86 UEFI has no power-off: its ResetSystem
+		 * (EfiResetShutdown) spins forever (seen with Debian's
+		 * u-boot-qemu 2023.01), so it is not called there. */
+		if (!is_uboot(st)) {
+			pager_puts(&pg, "memmap: powering off\n");
+			st->RuntimeServices->ResetSystem(EfiResetShutdown, s, 0, NULL);
+		}
+		pager_puts(&pg, "memmap: this firmware cannot power off; switch the "
+			   "machine off yourself\n");
+		if (!opt.nopause)
+			pager_wait_key(&pg, "memmap: press any key to return to the firmware");
+		pager_puts(&pg, "memmap: returning to the firmware\n");
+		return s;
 	}
 	pager_wait_key(&pg, "memmap: press any key to return to the firmware");
 	return s;

@@ -2,10 +2,12 @@
 """bootcheck.py - Carto's scripted boot tests (issue 2), run by test_boot.sh.
 
 usage: tests/boot/bootcheck.py [options]
-  --configs LIST      comma-separated MEM/CPU[/1g|/no1g] guests (default
-                      512M/max,512M/qemu64,4G/max,4G/qemu64); /1g or /no1g
-                      says whether the CPU model has 1 GiB pages (needed for
-                      models other than max and qemu64)
+  --configs LIST      comma-separated MEM/CPU[/1g|/no1g][@FIRMWARE] guests
+                      (default 512M/max,512M/qemu64,4G/max,4G/qemu64,
+                      512M/max@uboot); /1g or /no1g says whether the CPU
+                      model has 1 GiB pages (needed for models other than
+                      max and qemu64); @FIRMWARE is a scripts/qemu.sh
+                      --firmware (default: OVMF; uboot: U-Boot's UEFI)
   --machine TYPE      QEMU machine type for every boot (default q35)
   --crash-mem MEM     guest size of the fault-report boots (default 512M)
   --no-selftest       skip the self-test boots
@@ -53,7 +55,8 @@ from bootlib import checks, fwmap, image, qemu, snapshot    # noqa: E402
 from bootlib import hmp as hmplib                           # noqa: E402
 from bootlib.tap import Tap                                 # noqa: E402
 
-DEFAULT_CONFIGS = "512M/max,512M/qemu64,4G/max,4G/qemu64"
+DEFAULT_CONFIGS = "512M/max,512M/qemu64,4G/max,4G/qemu64,512M/max@uboot"
+FIRMWARE_NAMES = {"default": "OVMF", "uboot": "U-Boot"}
 KNOWN_1G = {"max": True, "qemu64": False}
 READY = r"^carto: ready tsc \d+"
 ELF = os.path.join(TOP, "build", "kernel", "kernel.elf")
@@ -71,6 +74,11 @@ class Config:
     """One guest: memory size, CPU model, whether it has 1 GiB pages."""
 
     def __init__(self, spec, machine):
+        spec, _, self.firmware = spec.partition("@")
+        self.firmware = self.firmware or "default"
+        if self.firmware not in FIRMWARE_NAMES:
+            raise SystemExit("bootcheck.py: bad firmware %r in a config: one of %s"
+                             % (self.firmware, ", ".join(FIRMWARE_NAMES)))
         parts = spec.split("/")
         if len(parts) not in (2, 3) or parts[2:] not in ([], ["1g"], ["no1g"]):
             raise SystemExit("bootcheck.py: bad config %r: expected MEM/CPU or MEM/CPU/1g|no1g" % spec)
@@ -87,12 +95,17 @@ class Config:
         # From 4 GiB on, q35 and pc guests have at least one whole GiB of RAM
         # above 4 GiB, so a CPU with 1 GiB pages must use at least one.
         self.min_1g = 1 if self.has_1g and self.bytes >= 4 * GiB else 0
-        self.name = "%s-%s%s" % (self.mem, self.cpu, "" if machine == "q35" else "-" + machine)
-        self.label = "%s %s%s" % (self.mem, self.cpu, "" if machine == "q35" else " " + machine)
+        fw = "" if self.firmware == "default" else self.firmware
+        self.name = "%s-%s%s%s" % (self.mem, self.cpu, "" if machine == "q35" else "-" + machine,
+                                   "-" + fw if fw else "")
+        # Every label names the firmware the guest ran under.
+        self.label = "%s %s%s %s" % (self.mem, self.cpu, "" if machine == "q35" else " " + machine,
+                                     FIRMWARE_NAMES[self.firmware])
 
     def boot(self, name, artifacts, timeout, esp, **kw):
         return qemu.Boot(TOP, name, artifacts, mem=self.mem, cpu=self.cpu, machine=self.machine,
-                         esp=esp, hard_timeout=int(max(300, 2 * timeout)), **kw)
+                         esp=esp, firmware=self.firmware,
+                         hard_timeout=int(max(300, 2 * timeout)), **kw)
 
 
 def mem_bytes(text):
@@ -203,6 +216,7 @@ class Runner:
         self.save(cfg.name + ".pagetables.txt", snapshot.describe(snap))
         self.save(cfg.name + ".config.json", json.dumps({
             "mem": cfg.mem, "cpu": cfg.cpu, "machine": cfg.machine, "has_1g": cfg.has_1g,
+            "firmware": cfg.firmware,
             "segments": [[g.va, g.memsz, g.offset, g.filesz, g.flags] for g in self.segments],
             "elf_bytes": {"%#x" % va: b.hex() for va, b in self.elf_bytes.items()}}))
         exp = self.expect(descs, cfg)
@@ -350,7 +364,8 @@ class Runner:
         base = os.path.join(self.art, name)
         with open(base + ".config.json") as f:
             c = json.load(f)
-        cfg = Config("%s/%s/%s" % (c["mem"], c["cpu"], "1g" if c["has_1g"] else "no1g"), c["machine"])
+        cfg = Config("%s/%s/%s@%s" % (c["mem"], c["cpu"], "1g" if c["has_1g"] else "no1g",
+                                      c.get("firmware", "default")), c["machine"])
         with open(base + ".snapshot.json") as f:
             snap = snapshot.Snapshot.from_json(f.read())
         with open(base + ".serial.log", "rb") as f:

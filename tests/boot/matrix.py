@@ -164,6 +164,31 @@ def check_xhci_boot(case, serial):
     return problems
 
 
+UBOOT_ARGS = "root=/dev/sdb3 init=/sbin/init rootwait ro"   # Debian u-boot-qemu's bootargs
+UBOOT_CMDLINE = "memmap"
+
+
+def check_uboot(case, serial):
+    """U-Boot's UEFI booted the disk; Carto took cmdline.txt ("memmap", and
+    the clean map it asks for is printed) *and* U-Boot's Linux bootargs,
+    listed as ignored words; with no GOP the report says so."""
+    problems = []
+    if not re.search(r"^Carto kernel: firmware Das U-Boot ", serial, re.M):
+        problems.append("the report does not name Das U-Boot as the firmware")
+    want = 'command line: "%s %s" (cmdline.txt + load options)' % (UBOOT_CMDLINE, UBOOT_ARGS)
+    if want not in serial:
+        problems.append("no line %r" % want)
+    if ("ignored (not Carto options): %s" % UBOOT_ARGS) not in serial:
+        problems.append("U-Boot's bootargs are not listed as ignored words")
+    if not re.search(r"^  \[[0-9a-f]{16}, [0-9a-f]{16}\) Conventional\s", serial, re.M):
+        problems.append("no clean memory map printed: \"memmap\" in cmdline.txt had no effect")
+    if not re.search(r"^framebuffer: none \(serial console only\)", serial, re.M):
+        problems.append("no \"framebuffer: none (serial console only)\" line")
+    if not re.search(r"^acpi: RSDP rev 0 at [0-9a-f]+, OEM \"[^\"]*\", RSDT at ", serial, re.M):
+        problems.append("no ACPI 1.0 RSDP with an RSDT in the report")
+    return problems
+
+
 def report_lines(serial):
     """The kernel's boot report: its output from "Carto kernel:" to
     "carto: ready" (excluded), as lines."""
@@ -208,8 +233,9 @@ class Case:
     | width (no boot: the line-width check of another case's report)."""
 
     def __init__(self, name, label, kind, mem="512M", cpu="max", machine="q35", smp=1,
-                 cmdline="", video=None, checks=(), source=None):
+                 cmdline="", video=None, checks=(), source=None, firmware="default"):
         self.name, self.label, self.kind = name, label, kind
+        self.firmware = firmware
         self.mem, self.cpu, self.machine, self.smp = mem, cpu, machine, smp
         self.cmdline = cmdline
         self.video = video
@@ -219,6 +245,7 @@ class Case:
     def boot(self, art, esp, timeout, **kw):
         return qemu.Boot(TOP, "matrix-" + self.name, art, mem=self.mem, cpu=self.cpu,
                          machine=self.machine, smp=self.smp, cmdline=self.cmdline, esp=esp,
+                         firmware=self.firmware,
                          hard_timeout=int(max(HARD_TIMEOUT, 2 * timeout)), **kw)
 
 
@@ -243,8 +270,14 @@ CASES = [
          cmdline="video=640x480", video=(640, 480), machine="pc", cpu="qemu64"),
     Case("report-80-columns", "every boot report line fits 80 columns (640x480), in every "
          "boot above", "width", source="video-640x480"),
-    Case("secure-boot", "Secure Boot: signed image boots, unsigned refused", "secboot"),
+    Case("secure-boot", "Secure Boot: signed image boots, unsigned refused", "secboot",
+         firmware="secboot"),
+    Case("uboot-sata", "the USB image as a SATA disk (q35, 512 MiB, -cpu max), cmdline.txt "
+         "\"%s\"" % UBOOT_CMDLINE, "usb", cmdline=UBOOT_CMDLINE, firmware="uboot",
+         checks=[check_ram, check_uboot]),
 ]
+# What each case's line says it ran under (scripts/qemu.sh --firmware).
+FIRMWARE_NAMES = {"default": "OVMF", "secboot": "OVMF Secure Boot", "uboot": "U-Boot"}
 
 
 class MatrixTap(Tap):
@@ -505,7 +538,8 @@ class Matrix:
         secs = time.monotonic() - start
         if out.run is not None and case.name not in self.serials:
             self.serials[case.name] = out.serial
-        desc = "%s (%.1f s)" % (case.label, secs)
+        fw = "no boot" if case.kind == "width" else FIRMWARE_NAMES[case.firmware]
+        desc = "%s: %s (%.1f s)" % (fw, case.label, secs)
         if out.skip:
             self.tap.skip(desc, out.skip)
             return
@@ -546,6 +580,18 @@ class Matrix:
         expect("an 80-column report", check_width(good), ok=True)
         expect("an 82-column line", check_width(good.replace("x\n", "x" * 81 + "\n", 1)))
         expect("a boot from the SATA disk", check_xhci_boot(None, good))
+        expect("an OVMF report as a U-Boot one", check_uboot(None, good))
+        uboot = ("Carto kernel: firmware Das U-Boot rev 20230100, UEFI 2.100\n"
+                 "command line: \"%s %s\" (cmdline.txt + load options)\n"
+                 "  ignored (not Carto options): %s\n"
+                 "  [0000000000000000, 00000000000a0000) Conventional          640.0 KiB attr 8\n"
+                 "framebuffer: none (serial console only); ACPI RSDP 1dcee000 (rev 1)\n"
+                 "acpi: RSDP rev 0 at 1dcee000, OEM \"BOCHS \", RSDT at 1ed54472\n"
+                 % (UBOOT_CMDLINE, UBOOT_ARGS, UBOOT_ARGS))
+        expect("a U-Boot report", check_uboot(None, uboot), ok=True)
+        expect("U-Boot with cmdline.txt not read", check_uboot(None, uboot.replace(
+            "%s %s\" (cmdline.txt + load options)" % (UBOOT_CMDLINE, UBOOT_ARGS),
+            "%s\" (load options)" % UBOOT_ARGS)))
         shot = next(iter(self.screens.items()), None)
         if shot:
             name, (img, serial) = shot

@@ -2,6 +2,7 @@
 """memdump_check.py - check a Carto memory map dump (v1) line by line.
 
 usage: memdump_check.py DUMP [--ram-mib N] [--expect-high-ram] [--no-warnings]
+                        [--expect-mat]
 
 An independent reader of the format efi/memdump/report.h describes, used by
 tests/boot/test_memdump.sh: every row must parse at its columns, agree with
@@ -10,7 +11,9 @@ and with the counts, totals and the attributes table section. With
 --ram-mib, the RAM-like types must add up to 90-100% of the guest's RAM;
 with --expect-high-ram some RAM must lie above 4 GiB. The warnings must be
 exactly those worked out here from the rows (count, and which descriptors
-are out of order); with --no-warnings there must be none. The map must be
+are out of order); with --no-warnings there must be none. The memory
+attributes table is optional (U-Boot publishes none); with --expect-mat
+(OVMF always publishes one) it must be there. The map must be
 free of overlaps. Prints nothing and exits 0 if all is well; else
 prints "DUMP:LINE: what is wrong" and exits 1.
 """
@@ -233,7 +236,7 @@ def mat_rows(d):
     return entries
 
 
-def check(path, ram_mib, high_ram, no_warnings):
+def check(path, ram_mib, high_ram, no_warnings, expect_mat):
     d = Dump(path)
     d.expect(r"^Carto memory map dump v1$", "the title line")
     d.expect(r"^firmware: .+ revision 0x[0-9a-f]{8}, UEFI 2\.\d+$",
@@ -249,15 +252,18 @@ def check(path, ram_mib, high_ram, no_warnings):
     check_totals(d, rows)
     check_layout(rows, ram_mib, high_ram, path)
     # The warnings cover the attributes table too, which comes after them:
-    # read it first (OVMF always publishes one).
+    # read it first.
     warn_pos = d.pos
     while d.pos < len(d.lines) and not d.lines[d.pos].startswith(
             "memory attributes table:"):
         d.pos += 1
     if d.pos == len(d.lines):
-        raise Bad("%s: no memory attributes table (OVMF publishes one)" % path)
-    mat_pos = d.pos
-    entries = mat_rows(d)
+        if expect_mat:
+            raise Bad("%s: no memory attributes table (OVMF publishes one)" % path)
+        entries, mat_pos = [], len(d.lines)
+    else:
+        mat_pos = d.pos
+        entries = mat_rows(d)
     end_pos = d.pos
     d.pos = warn_pos
     check_warnings(d, rows, entries, no_warnings)
@@ -274,7 +280,7 @@ def main(argv):
     if not args:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    path, ram_mib, high, quiet = args[0], 0, False, False
+    path, ram_mib, high, quiet, mat = args[0], 0, False, False, False
     i = 1
     while i < len(args):
         if args[i] == "--ram-mib":
@@ -284,13 +290,15 @@ def main(argv):
             high = True
         elif args[i] == "--no-warnings":
             quiet = True
+        elif args[i] == "--expect-mat":
+            mat = True
         else:
             print("memdump_check.py: unknown option %r" % args[i],
                   file=sys.stderr)
             return 2
         i += 1
     try:
-        check(path, ram_mib, high, quiet)
+        check(path, ram_mib, high, quiet, mat)
     except (Bad, OSError, UnicodeDecodeError) as e:
         print(e)
         return 1
