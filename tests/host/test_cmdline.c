@@ -4,9 +4,11 @@
  * splitting, flags and settings, the last setting winning, no quoting, and
  * the list of known words.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
+#include "fileio.h"
 #include "tap.h"
 
 static void check_value(const char *cl, const char *name, const char *want)
@@ -118,6 +120,35 @@ static void test_known(void)
 	}
 }
 
+/* The README's table of words lists every option, as `usage` (with '|'
+ * escaped as "\\|" for Markdown). Run from anywhere: the path comes from
+ * where this file was compiled. */
+static void test_readme(void)
+{
+	char path[600], want[200];
+	const char *f = __FILE__, *tail = strstr(f, "tests/host/");
+	size_t len;
+
+	snprintf(path, sizeof(path), "%.*sREADME.md", tail ? (int)(tail - f) : 0, f);
+	char *readme = read_file(path, &len);
+	if (!TAP_CHECK(readme != NULL, "%s is readable", path))
+		return;
+	for (size_t i = 0; i < cmdline_option_count; i++) {
+		size_t o = 0;
+		for (const char *u = cmdline_options[i].usage; *u && o + 3 < sizeof(want); u++) {
+			if (*u == '|')
+				want[o++] = '\\';
+			want[o++] = *u;
+		}
+		want[o] = 0;
+		char row[220];
+		snprintf(row, sizeof(row), "| `%s` |", want);
+		TAP_CHECK(strstr(readme, row) != NULL, "README.md documents %s (a row \"%s\")",
+			  cmdline_options[i].name, row);
+	}
+	free(readme);
+}
+
 int main(void)
 {
 	tap_plan_unknown();
@@ -125,5 +156,6 @@ int main(void)
 	test_flags();
 	test_values();
 	test_known();
+	test_readme();
 	return tap_done();
 }
