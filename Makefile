@@ -8,7 +8,8 @@
 #                   scripts/qemu.sh options)
 #   make usb        build/carto-usb.img, a disk image for a USB stick
 #   make sign       sign the EFI binaries: KEY=... CERT=... (Secure Boot)
-#   make debug      boot paused with a GDB stub; see scripts/gdbinit
+#   make debug      boot under GDB: scripts/debug.sh starts QEMU and GDB
+#                   (README: Debugging)
 #   make test       host unit tests, then the scripted boot tests
 #   make host-test  host unit tests only
 #   make boot-test  boot tests only
