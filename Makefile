@@ -3,10 +3,13 @@
 #   make            build esp/EFI/BOOT/BOOTX64.EFI (loader + embedded kernel),
 #                   esp/EFI/carto/memmap.efi and the host tools
 #   make run        boot Carto in QEMU/OVMF, serial on this terminal
-#                   (USB=1: from build/carto-usb.img as a USB stick)
+#                   (USB=1: from build/carto-usb.img as a USB stick;
+#                   CMDLINE="...": kernel command line; QEMU_ARGS="...":
+#                   scripts/qemu.sh options)
 #   make usb        build/carto-usb.img, a disk image for a USB stick
 #   make sign       sign the EFI binaries: KEY=... CERT=... (Secure Boot)
-#   make debug      boot paused with a GDB stub; see scripts/gdbinit
+#   make debug      boot under GDB: scripts/debug.sh starts QEMU and GDB
+#                   (README: Debugging)
 #   make test       host unit tests, then the scripted boot tests
 #   make host-test  host unit tests only
 #   make boot-test  boot tests only
@@ -163,9 +166,12 @@ bench: $(HOST_BENCHES)
 	@for b in $(HOST_BENCHES); do $$b || exit 1; done
 
 # make run USB=1: boot build/carto-usb.img (rebuilt first) as a USB stick.
+# make run CMDLINE="memmap fwmap": the kernel command line (qemu.sh --cmdline).
+# make run QEMU_ARGS="--mem 4G": any scripts/qemu.sh options (--help).
 USB_IMG := $(BUILD)/carto-usb.img
 run: all $(if $(filter 1 yes,$(USB)),usb)
-	scripts/qemu.sh $(if $(filter 1 yes,$(USB)),--usb $(USB_IMG)) $(QEMU_ARGS)
+	scripts/qemu.sh $(if $(filter 1 yes,$(USB)),--usb $(USB_IMG)) \
+		$(if $(CMDLINE),--cmdline '$(subst ','\'',$(CMDLINE))') $(QEMU_ARGS)
 
 debug: all
 	scripts/debug.sh

@@ -60,7 +60,11 @@ struct memmap {
 	size_t capacity;
 };
 
-/* What memmap_from_efi noticed about its input. */
+/*
+ * What memmap_from_efi found wrong with its input. An unsorted map is not
+ * one of them: UEFI does not require GetMemoryMap to return the
+ * descriptors in address order, so the conversion sorts them silently.
+ */
 enum memmap_problem {
 	MEMMAP_ZERO_LENGTH,    /* NumberOfPages == 0: dropped */
 	MEMMAP_OVERFLOW,       /* end wraps past 2^64: dropped */
@@ -68,7 +72,6 @@ enum memmap_problem {
 	MEMMAP_UNALIGNED,      /* start not page aligned: RAM shrunk, other grown */
 	MEMMAP_UNKNOWN_TYPE,   /* type past the spec: kept, treated as reserved */
 	MEMMAP_UNKNOWN_ATTR,   /* attribute bits the spec does not define */
-	MEMMAP_UNSORTED,       /* input not sorted by address (sorted here) */
 	MEMMAP_OVERLAP,        /* two entries overlap: more restrictive type won */
 };
 
@@ -95,13 +98,12 @@ typedef void (*memmap_warn_fn)(void *ctx, const struct memmap_warning *w);
  *             bytes past the struct are ignored.
  * @warn:      called once per problem found (may be NULL), with @ctx.
  *             Per-descriptor problems come first, in input order (a dropped
- *             descriptor gets only the reason it was dropped); MEMMAP_UNSORTED
- *             comes once, right after the problems of the first kept
- *             descriptor whose PhysicalStart is below the previous kept
- *             one's; after all of those, one MEMMAP_OVERLAP per
- *             overlapping pair of kept entries, reported on the entry that
- *             loses (on a full tie, the later one in the input), with the
- *             winner's type in other_type.
+ *             descriptor gets only the reason it was dropped); after all
+ *             of those, one MEMMAP_OVERLAP per overlapping pair of kept
+ *             entries, reported on the entry that loses (on a full tie, the
+ *             later one in the input), with the winner's type in
+ *             other_type. The input's order is never reported: any order
+ *             is valid and converts to the same map.
  * On every return out->count is set (0 on failure). Returns E_OK, E_INVAL
  * (out NULL, map NULL with map_size > 0, out->entries NULL with capacity > 0,
  * desc_size too small or not a multiple of 8, map_size not a multiple of

@@ -185,26 +185,19 @@ static bool to_entry(const struct conv *c, size_t i,
 
 /*
  * read_entries - convert all @n descriptors into @in, dropping bad ones.
- * Warns once if the kept descriptors are not sorted by PhysicalStart.
+ * The order of the input is not checked: UEFI does not promise a sorted
+ * map, so sort_entries() sorts it and nothing is reported.
  * Returns how many were kept.
  */
 static size_t read_entries(const struct conv *c, struct mem_entry *in, size_t n)
 {
 	struct efi_mem_desc d;
-	uint64_t prev_start = 0;
-	bool unsorted = false;
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		read_desc(c, i, &d);
-		if (!to_entry(c, i, &d, &in[m]))
-			continue;
-		if (m > 0 && d.phys_start < prev_start && !unsorted) {
-			report(c, MEMMAP_UNSORTED, i, 0);
-			unsorted = true;
-		}
-		prev_start = d.phys_start;
-		m++;
+		if (to_entry(c, i, &d, &in[m]))
+			m++;
 	}
 	return m;
 }

@@ -58,7 +58,6 @@ const char *memmap_problem_name(enum memmap_problem p)
 	case MEMMAP_UNALIGNED:    return "start not page aligned";
 	case MEMMAP_UNKNOWN_TYPE: return "unknown memory type";
 	case MEMMAP_UNKNOWN_ATTR: return "unknown attribute bits";
-	case MEMMAP_UNSORTED:     return "map not sorted by address";
 	case MEMMAP_OVERLAP:      return "overlapping entries";
 	}
 	return "unknown problem";

@@ -9,6 +9,7 @@
 #   --machine TYPE     q35 (default) or pc (i440fx)
 #   --smp N            virtual CPUs (default 1)
 #   --cmdline TEXT     kernel command line, written to \EFI\carto\cmdline.txt
+#                      of a private copy of the boot volume (make run CMDLINE=)
 #   --selftest         add "selftest" to the command line and the isa-debug-exit
 #                      device; QEMU then exits 33 on pass, 35 on fail
 #   --esp DIR          boot volume tree (default esp/)
@@ -23,16 +24,46 @@
 #   --firmware VAR     default (OVMF), secboot (OVMF with Secure Boot; needs
 #                      q35 + SMM) or uboot (U-Boot's UEFI, not EDK II; q35:
 #                      the boot volume or --usb image is a SATA disk)
-#   --debug            start paused with a GDB stub on :1234 (see scripts/gdbinit)
+#   --debug            start paused with a GDB stub on :1234; make debug
+#                      (scripts/debug.sh) attaches GDB and resumes it
 #   --timeout SEC      kill QEMU after SEC seconds (exit status 124)
-#   --dry-run          print the QEMU command instead of running it
+#   --dry-run          print the kernel command line and the QEMU command
+#                      instead of running it (its temporary files are gone
+#                      when this script exits)
+#   -h, --help         this text
+#
+# The firmware variable store and the boot volume copy live in a temporary
+# directory ($TMPDIR or /tmp, carto-qemu.XXXXXX), removed however the script
+# ends: QEMU exiting, an error, Ctrl-C, SIGTERM or SIGHUP (QEMU is stopped
+# first). Exit status: QEMU's own (33/35 with --selftest, 124 on --timeout),
+# 1 if something is missing, 2 on a usage error; on a signal the script
+# dies of that signal once QEMU has exited.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+# value OPTION ARGC [VALUE]: fail unless OPTION (which takes a value) got one.
+value() {
+	if [ "$2" -lt 2 ]; then
+		echo "qemu.sh: option $1 needs a value (see --help)" >&2
+		exit 2
+	fi
+	case $3 in
+	--*)
+		echo "qemu.sh: option $1 needs a value, got the option '$3' (see --help)" >&2
+		exit 2 ;;
+	esac
+}
 
 mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
 usb= serial=stdio monitor= display=0 icount=0 firmware=default debug=0 timeout=
 dry=0 extra=()
 while [ $# -gt 0 ]; do
+	case $1 in
+	--mem|--cpu|--phys-bits|--machine|--smp|--cmdline|--esp|--usb|--serial-log|\
+	--monitor|--firmware|--timeout)
+		value "$1" $# "${2-}" ;;
+	esac
 	case $1 in
 	--mem) mem=$2; shift ;;
 	--cpu) cpu=$2; shift ;;
@@ -53,7 +84,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--dry-run) dry=1 ;;
 	--) shift; extra=("$@"); break ;;
-	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h|--help) usage; exit 0 ;;
 	*) echo "qemu.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -63,8 +94,33 @@ if [ ! -f "$esp/EFI/BOOT/BOOTX64.EFI" ] && [ -z "$usb" ]; then
 	echo "qemu.sh: $esp/EFI/BOOT/BOOTX64.EFI missing: run 'make' first" >&2
 	exit 1
 fi
-run=$(mktemp -d "${TMPDIR:-/tmp}/carto-qemu.XXXXXX")
+# Every way out removes the run directory: the EXIT trap on a normal exit
+# or an error (set -e), on_signal on SIGINT (Ctrl-C), SIGTERM and SIGHUP.
+run= qpid=
 trap 'rm -rf "$run"' EXIT
+# on_signal SIG: stop QEMU with SIGTERM (a background job starts with
+# SIGINT ignored, and QEMU only catches it once initialised), wait for it
+# (SIGKILL after 10 s), remove the run directory, then die of SIG so the
+# caller (make, a shell) sees how this script ended.
+on_signal() {
+	trap '' INT TERM HUP
+	if [ -n "$qpid" ]; then
+		kill -s TERM "$qpid" 2>/dev/null || true
+		for _ in $(seq 100); do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -s KILL "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	rm -rf "$run"
+	trap - EXIT INT TERM HUP
+	kill -s "$1" $$
+}
+for sig in INT TERM HUP; do
+	trap "on_signal $sig" "$sig"
+done
+run=$(mktemp -d "${TMPDIR:-/tmp}/carto-qemu.XXXXXX")
 
 "$top/ovmf/firmware.sh" vars "$firmware" "$run/vars.fd"
 code=$("$top/ovmf/firmware.sh" code "$firmware")
@@ -142,20 +198,24 @@ args+=(-serial "$serial")
 [ "$icount" = 1 ] && args+=(-icount shift=0)
 if [ "$debug" = 1 ]; then
 	args+=(-s -S)
-	echo "qemu.sh: paused with a GDB stub on localhost:1234; in another terminal:" >&2
-	echo "qemu.sh:   gdb -x $top/scripts/gdbinit" >&2
+	echo "qemu.sh: paused with a GDB stub on localhost:1234 until GDB (or the monitor's 'cont') resumes it" >&2
 fi
 args+=("${extra[@]}")
 
 cmd=(qemu-system-x86_64 "${args[@]}")
 [ -n "$timeout" ] && cmd=(timeout --foreground "$timeout" "${cmd[@]}")
 if [ "$dry" = 1 ]; then
+	printf 'kernel command line: "%s"\n' "$cmdline"
 	printf '%q ' "${cmd[@]}"; echo
 	exit 0
 fi
-# exec: QEMU (or timeout, which passes signals on) takes over this PID, so
-# whoever started this script can stop QEMU by killing it. A watcher
-# removes the run directory once it is gone.
-trap - EXIT
-( while kill -0 $$ 2>/dev/null; do sleep 1; done; rm -rf "$run" ) </dev/null >/dev/null 2>&1 &
-exec "${cmd[@]}"
+# QEMU runs as a child, not exec'd, so this script is still there to clean
+# up when it ends. A background job would get /dev/null as its input: <&0
+# keeps the terminal for -serial stdio. Ctrl-C reaches QEMU directly (same
+# process group); a signal sent to this script alone ends QEMU through
+# on_signal. The exit status is QEMU's.
+"${cmd[@]}" <&0 &
+qpid=$!
+status=0
+wait "$qpid" || status=$?
+exit "$status"

@@ -126,8 +126,6 @@ const char *an_consequence(const struct memmap_warning *w)
 		return "kept, treated as reserved (never mapped)";
 	case MEMMAP_UNKNOWN_ATTR:
 		return "kept";
-	case MEMMAP_UNSORTED:
-		return "sorted";
 	case MEMMAP_OVERLAP:
 		return "the more restrictive type wins where they overlap";
 	}
