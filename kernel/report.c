@@ -140,26 +140,30 @@ static void report_words(const char *label, const struct cmdline_word *w, size_t
 /*
  * The command line, where it came from, and the words in it that Carto
  * does not know: listed here, once, and acted on nowhere (include/
- * cmdline.h). Under U-Boot the load options are its Linux bootargs.
+ * cmdline.h). Under U-Boot the load options are its Linux bootargs. Both
+ * lists are wrapped at REPORT_COLUMNS like the rest of the report.
  */
 static void report_cmdline(const struct handoff *h)
 {
-	static const char *const from[] = { "", " (cmdline.txt)", " (load options)",
-					    " (cmdline.txt + load options)" };
-	struct cmdline_word unknown[HANDOFF_CMDLINE_MAX / 2], w;
+	static const char *const from[] = { "command line: none", "command line (cmdline.txt):",
+					    "command line (load options):",
+					    "command line (cmdline.txt + load options):" };
+	struct cmdline_word all[HANDOFF_CMDLINE_MAX / 2], unknown[HANDOFF_CMDLINE_MAX / 2], w;
 	const char *cur = h->cmdline;
-	size_t n = 0;
+	size_t n = 0, nu = 0;
 
-	kprintf("command line: \"%s\"%s\n", h->cmdline,
-		from[h->cmdline_source & (CMDLINE_FROM_FILE | CMDLINE_FROM_OPTIONS)]);
+	while (cmdline_next(&cur, &w)) {
+		all[n++] = w;      /* at most HANDOFF_CMDLINE_MAX / 2 words fit */
+		if (!cmdline_known(&w))
+			unknown[nu++] = w;
+	}
+	report_words(from[n ? h->cmdline_source & (CMDLINE_FROM_FILE | CMDLINE_FROM_OPTIONS) : 0],
+		     all, n);
 	if (h->cmdline_source & CMDLINE_TRUNCATED)
 		kprintf("  cut at %u characters: shorten cmdline.txt or the load options\n",
 			HANDOFF_CMDLINE_MAX - 1);
-	while (cmdline_next(&cur, &w))
-		if (!cmdline_known(&w) && n < sizeof(unknown) / sizeof(unknown[0]))
-			unknown[n++] = w;
-	if (n)
-		report_words("  ignored (not Carto options):", unknown, n);
+	if (nu)
+		report_words("  ignored (not Carto options):", unknown, nu);
 }
 
 void boot_report(const struct handoff *h)

@@ -175,9 +175,12 @@ def check_uboot(case, serial):
     problems = []
     if not re.search(r"^Carto kernel: firmware Das U-Boot ", serial, re.M):
         problems.append("the report does not name Das U-Boot as the firmware")
-    want = 'command line: "%s %s" (cmdline.txt + load options)' % (UBOOT_CMDLINE, UBOOT_ARGS)
-    if want not in serial:
-        problems.append("no line %r" % want)
+    m = re.search(r"^command line \(cmdline\.txt \+ load options\): (.*(?:\n    .*)*)", serial,
+                  re.M)
+    words = m.group(1).split() if m else None
+    if words != (UBOOT_CMDLINE + " " + UBOOT_ARGS).split():
+        problems.append("the command line should be cmdline.txt's %r then U-Boot's %r, from "
+                        "both sources; the report has %r" % (UBOOT_CMDLINE, UBOOT_ARGS, words))
     if ("ignored (not Carto options): %s" % UBOOT_ARGS) not in serial:
         problems.append("U-Boot's bootargs are not listed as ignored words")
     if not re.search(r"^  \[[0-9a-f]{16}, [0-9a-f]{16}\) Conventional\s", serial, re.M):
@@ -582,7 +585,7 @@ class Matrix:
         expect("a boot from the SATA disk", check_xhci_boot(None, good))
         expect("an OVMF report as a U-Boot one", check_uboot(None, good))
         uboot = ("Carto kernel: firmware Das U-Boot rev 20230100, UEFI 2.100\n"
-                 "command line: \"%s %s\" (cmdline.txt + load options)\n"
+                 "command line (cmdline.txt + load options): %s %s\n"
                  "  ignored (not Carto options): %s\n"
                  "  [0000000000000000, 00000000000a0000) Conventional          640.0 KiB attr 8\n"
                  "framebuffer: none (serial console only); ACPI RSDP 1dcee000 (rev 1)\n"
@@ -590,8 +593,8 @@ class Matrix:
                  % (UBOOT_CMDLINE, UBOOT_ARGS, UBOOT_ARGS))
         expect("a U-Boot report", check_uboot(None, uboot), ok=True)
         expect("U-Boot with cmdline.txt not read", check_uboot(None, uboot.replace(
-            "%s %s\" (cmdline.txt + load options)" % (UBOOT_CMDLINE, UBOOT_ARGS),
-            "%s\" (load options)" % UBOOT_ARGS)))
+            "(cmdline.txt + load options): %s %s" % (UBOOT_CMDLINE, UBOOT_ARGS),
+            "(load options): %s" % UBOOT_ARGS)))
         shot = next(iter(self.screens.items()), None)
         if shot:
             name, (img, serial) = shot
