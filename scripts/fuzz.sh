@@ -2,7 +2,7 @@
 # fuzz.sh - build the memory-map parser fuzz target and run it.
 #
 #   scripts/fuzz.sh [SECONDS]    fuzz for SECONDS (default 60), seeded with
-#                                ../shared/memmaps and tests/fuzz-corpus;
+#                                tests/data/memmaps and tests/fuzz-corpus;
 #                                new inputs go to build/fuzz/corpus
 #   scripts/fuzz.sh --merge      keep in tests/fuzz-corpus a small set of inputs
 #                                (at most 200) from build/fuzz/corpus,
@@ -19,9 +19,9 @@ set -eu
 
 OUT=build/fuzz
 BIN=$OUT/fuzz_mapparse
-SEEDS=../shared/memmaps
+SEEDS=tests/data/memmaps
 KEEP=tests/fuzz-corpus
-MAX_LEN=32768          # the largest shared map is about 21 KB
+MAX_LEN=32768          # the largest real map (tests/data/memmaps) is about 21 KB
 CORPUS_MAX=200         # what we are willing to keep in the repository
 SIZE_BIAS=5000         # bytes; see select_cover
 

@@ -9,7 +9,7 @@
  * What is covered: the API contract (every status), the policy (which map
  * types are handed out, reservations, the 4 GiB zone, the limit), the
  * accounting identity, exhaustion, fragmentation, alignment of every
- * order, zeroing and poisoning, init from every shared real memory map,
+ * order, zeroing and poisoning, init from every real memory map (tests/data/memmaps),
  * 1 TiB and 4 TiB maps (init writes a handful of metadata pages, checked
  * with mincore), and long random alloc/free sequences against a shadow
  * model that also proves E_NOMEM is only returned when no block exists.
@@ -26,6 +26,7 @@
 #include "mapparse.h"
 #include "physmem.h"
 #include "tap.h"
+#include "testdata.h"
 
 #define FRAMES(bytes) ((uint64_t)(bytes) >> PAGE_SHIFT)
 
@@ -827,15 +828,6 @@ static void test_large(void)
 
 /* ---- the real maps ---------------------------------------------------------------------- */
 
-static char root[512];
-
-static void find_root(void)
-{
-	const char *f = __FILE__;
-	const char *tail = strstr(f, "tests/host/");
-	snprintf(root, sizeof(root), "%.*s", tail ? (int)(tail - f) : 0, f);
-}
-
 static const char *const real_maps[] = {
 	"02-apple-macmini3-1-efi110-198-entries.txt",
 	"03-intel-mac-2006-efi-shell-memmap.txt",
@@ -919,14 +911,10 @@ out:
 
 static void test_real_maps(void)
 {
-	char dir[700];
-	const char *env = getenv("CARTO_MEMMAPS");
+	const char *dir = testdata_memmaps();
 	size_t checked = 0;
 
-	find_root();
-	snprintf(dir, sizeof(dir), "%s", env ? env : "");
-	if (!env)
-		snprintf(dir, sizeof(dir), "%s../shared/memmaps", root);
+	testdata_check_memmaps(dir, ARRAY_SIZE(real_maps), "test_frame");
 	for (size_t i = 0; i < ARRAY_SIZE(real_maps); i++) {
 		char path[1024];
 		size_t len = 0;

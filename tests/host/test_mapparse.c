@@ -1,7 +1,7 @@
 /*
  * test_mapparse.c - the memory-map parsers, the analysis and the plan.
  *
- *  1. Every map in ../shared/memmaps parses into the maps, kinds, formats
+ *  1. Every map in tests/data/memmaps parses into the maps, kinds, formats
  *     and descriptor counts listed below, and its bytes per type equal the
  *     totals listed below. Those totals were computed outside this code
  *     (by reading each file with separate regular expressions, one per
@@ -29,6 +29,7 @@
 #include "pt_check.h"
 #include "frame.h"
 #include "tap.h"
+#include "testdata.h"
 
 #define MAX_MAPS   3
 #define MAX_TOTALS 12
@@ -126,29 +127,6 @@ static const struct want_file files[] = {
 };
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char root[512];
-
-/* The repository root, from where this file was compiled. */
-static void find_root(void)
-{
-	const char *f = __FILE__;
-	const char *tail = strstr(f, "tests/host/");
-	size_t n = tail ? (size_t)(tail - f) : 0;
-	snprintf(root, sizeof(root), "%.*s", (int)n, f);
-	if (root[0] == '\0')
-		snprintf(root, sizeof(root), "./");
-}
-
-static const char *memmaps_dir(void)
-{
-	static char dir[600];
-	const char *env = getenv("CARTO_MEMMAPS");
-	if (env)
-		return env;
-	snprintf(dir, sizeof(dir), "%s../shared/memmaps", root);
-	return dir;
-}
 
 /* Parse a string; returns the parse result. */
 static int parse_str(struct map_file *mf, const char *s, struct parse_error *e)
@@ -259,7 +237,7 @@ static void check_plan(const char *what, const struct memmap *m, bool has_1g)
 	arena_destroy(&a);
 }
 
-/* ---- the shared maps ---------------------------------------------------- */
+/* ---- the real maps (tests/data/memmaps) -------------------------------- */
 
 static void check_totals(const char *what, const struct parsed_map *m,
 			 const struct want_map *w)
@@ -290,9 +268,9 @@ static void check_file(const struct want_file *wf)
 	char *data;
 	size_t nmaps = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", memmaps_dir(), wf->name);
+	snprintf(path, sizeof(path), "%s/%s", testdata_memmaps(), wf->name);
 	data = read_file(path, &len);
-	if (!TAP_CHECK(data != NULL, "%s: readable", wf->name))
+	if (!TAP_CHECK(data != NULL, "%s: readable", path))
 		return;
 	while (nmaps < MAX_MAPS && wf->maps[nmaps].count)
 		nmaps++;
@@ -343,9 +321,10 @@ static void check_shell_summary(void)
 	struct parse_error e = { 0 };
 
 	snprintf(path, sizeof(path), "%s/13-intel-desktop-opencore-shell-memmap.txt",
-		 memmaps_dir());
+		 testdata_memmaps());
 	data = read_file(path, &len);
-	if (!TAP_CHECK(data && mapfile_parse(&mf, data, len, &e) == 0, "shell summary: parse"))
+	if (!TAP_CHECK(data && mapfile_parse(&mf, data, len, &e) == 0, "shell summary: %s parses",
+		       path))
 		return free(data);
 	data[len] = '\0';
 	for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
@@ -707,7 +686,7 @@ static void check_formulas(void)
 int main(void)
 {
 	tap_plan_unknown();
-	find_root();
+	testdata_check_memmaps(testdata_memmaps(), ARRAY_SIZE(files), "test_mapparse");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		check_file(&files[i]);
 	check_shell_summary();
