@@ -48,20 +48,73 @@ static int check_clean(const struct memmap *m, char *why)
 	return 0;
 }
 
+/*
+ * What the frame allocator manages of a clean map, counted here apart
+ * from mm/frame.c (frame.h, WHAT IS MANAGED): RAM other than ACPI reclaim,
+ * without EFI_MEMORY_RUNTIME, below DMAP_MAX_PHYS (the kernel's limit).
+ * Regions are runs of such entries, cut at 4 GiB.
+ */
+struct managed {
+	uint64_t frames, regions;
+};
+
+static struct managed count_managed(const struct memmap *m)
+{
+	struct managed n = { 0, 0 };
+	paddr_t run_end = 0;
+
+	for (size_t i = 0; i < m->count; i++) {
+		const struct mem_entry *e = &m->entries[i];
+		if (!mem_type_is_ram(e->type) || e->type == EFI_ACPI_RECLAIM ||
+		    (e->attr & EFI_MEMORY_RUNTIME) || e->start >= DMAP_MAX_PHYS)
+			continue;
+		paddr_t end = MIN(e->end, DMAP_MAX_PHYS);
+		n.frames += (end - e->start) / PAGE_SIZE;
+		if (n.regions == 0 || e->start != run_end || e->start == 4 * GiB)
+			n.regions++;
+		if (e->start < 4 * GiB && end > 4 * GiB)
+			n.regions++;
+		run_end = end;
+	}
+	return n;
+}
+
+/*
+ * Bounds on the allocator's metadata for @n (frame.h, DESIGN): at least
+ * one bit per managed frame; at most that, plus the tree above it (fewer
+ * than 20 words per 4096 frames), plus per region its descriptor, the two
+ * edge nodes of each level and the summary bits (generously 4 KiB).
+ */
+static bool meta_in_bounds(uint64_t bytes, struct managed n)
+{
+	uint64_t low = n.frames / 64 * 8;
+	uint64_t high = n.frames / 8 + n.frames / 4096 * 20 * 8 + (n.regions + 1) * 4 * KiB;
+
+	return n.frames ? bytes >= low && bytes <= high : bytes == 0;
+}
+
 /* The plan's numbers must add up. */
 static int check_plan(const struct analysis *a, const struct plan *p, char *why)
 {
 	const struct dmap_stats *d = &p->dm;
 	uint64_t leaves = d->pages_4k * PAGE_SIZE + d->pages_2m * PAGE_SIZE_2M +
 			  d->pages_1g * PAGE_SIZE_1G;
+	struct managed n = count_managed(&a->clean);
 
 	if (d->ram_bytes + d->skipped_bytes != a->ram_bytes || leaves != d->ram_bytes ||
 	    (!p->has_1g && d->pages_1g) || p->window_chunks != plan_window_chunks(d->tables) ||
-	    (d->ram_bytes && !d->tables) || p->alloc_meta_bytes < a->ram_bytes / PAGE_SIZE / 8) {
+	    (d->ram_bytes && !d->tables)) {
 		snprintf(why, WHY_LEN, "plan does not add up: ram %llu mapped %llu skipped %llu "
 			 "leaves %llu tables %llu", (unsigned long long)a->ram_bytes,
 			 (unsigned long long)d->ram_bytes, (unsigned long long)d->skipped_bytes,
 			 (unsigned long long)leaves, (unsigned long long)d->tables);
+		return -1;
+	}
+	if (!meta_in_bounds(p->alloc_meta_bytes, n)) {
+		snprintf(why, WHY_LEN, "allocator metadata %llu bytes out of bounds for %llu managed "
+			 "frames in %llu regions (RAM %llu bytes)",
+			 (unsigned long long)p->alloc_meta_bytes, (unsigned long long)n.frames,
+			 (unsigned long long)n.regions, (unsigned long long)a->ram_bytes);
 		return -1;
 	}
 	return 0;

@@ -44,9 +44,10 @@ uint64_t plan_ram_runs(const struct memmap *m)
 
 uint64_t plan_alloc_meta_bytes(const struct memmap *m)
 {
-	/* Exactly what the kernel's frame_init carves (mm/frame.c), for the
-	 * map alone: the kernel's own reservations are not known here. */
-	struct frame_config cfg = { .map = m };
+	/* What the kernel's frame_init carves (mm/frame.c), for the map alone
+	 * and the kernel's limit: RAM above DMAP_MAX_PHYS is not managed. The
+	 * kernel's own reservations are not known here. */
+	struct frame_config cfg = { .map = m, .limit = DMAP_MAX_PHYS };
 	return frame_meta_bytes(&cfg);
 }
 
