@@ -234,10 +234,13 @@ struct frame_stats {
 int frame_init(struct frame_alloc *fa, const struct frame_config *cfg);
 
 /*
- * frame_meta_bytes - the metadata bytes frame_init would need for @cfg
- * (before rounding up to whole frames; cfg->mem is not used). The
- * analyzer's plan uses it, so the plan is what the kernel carves. Returns
- * 0 for a map with nothing to manage, or one frame_init refuses.
+ * frame_meta_bytes - the metadata bytes frame_init uses for @cfg when
+ * cfg->mem reaches the region it picks (the kernel's case: it reaches all
+ * RAM below its limit): exactly frame_get_stats' meta_bytes, before
+ * rounding up to whole frames (cfg->mem is not used). If no region can
+ * hold the metadata (frame_init: E_NOMEM), the bytes it would need.
+ * The analyzer's plan uses it. Returns 0 for a map with nothing to
+ * manage, or one frame_init refuses as invalid.
  */
 uint64_t frame_meta_bytes(const struct frame_config *cfg);
 

@@ -745,8 +745,8 @@ static void test_init_input(void)
 	check_accounting(&fa, "init: reservations");
 	struct frame_config mc = { .map = &b.m, .res = ov, .res_count = ARRAY_SIZE(ov), .mem = &pm.fm };
 	uint64_t planned = frame_meta_bytes(&mc);
-	TAP_CHECK(planned >= st.meta_bytes && planned <= st.reserved[FRAME_RES_METADATA] * PAGE_SIZE,
-		  "init: frame_meta_bytes %" PRIu64 " plans what frame_init carved (%" PRIu64 " used)",
+	TAP_CHECK(planned == st.meta_bytes && planned <= st.reserved[FRAME_RES_METADATA] * PAGE_SIZE,
+		  "init: frame_meta_bytes %" PRIu64 " is what frame_init used (%" PRIu64 ")",
 		  planned, st.meta_bytes);
 	physmem_destroy(&pm);
 }
@@ -892,6 +892,10 @@ static void check_real_map(const char *file, size_t idx, const struct parsed_map
 	TAP_CHECK(r == E_OK && st.managed + st.reserved[FRAME_RES_METADATA] == want,
 		  "%s: init -> %s, %" PRIu64 " frames managed in %u regions, metadata %" PRIu64 " bytes",
 		  what, status_name(r), st.managed, st.regions, st.meta_bytes);
+	struct frame_config mc = { .map = &m, .res = res, .res_count = n };
+	TAP_CHECK(frame_meta_bytes(&mc) == st.meta_bytes,
+		  "%s: frame_meta_bytes %" PRIu64 " is what frame_init used (%" PRIu64 ")", what,
+		  frame_meta_bytes(&mc), st.meta_bytes);
 	check_accounting(&fa, what);
 	struct blocks l = { 0 };
 	size_t bad = 0;
