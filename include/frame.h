@@ -112,6 +112,7 @@
 #define FRAME_MAX_RESERVED 64       /* reservations frame_init accepts (metadata included) */
 #define FRAME_POISON      0x6b      /* byte pattern of a freed frame (FRAME_INIT_POISON) */
 #define FRAME_LOW_LIMIT   (4 * GiB) /* FRAME_LOW32 blocks end at or below this */
+#define FRAME_LOWMEM_END  (1 * MiB) /* the kernel reserves [0, this) (FRAME_RES_LOWMEM) */
 
 /* Allocation flags. */
 #define FRAME_ZERO   (1u << 0)      /* fill the block with zeros before returning it */

@@ -51,31 +51,52 @@ static int check_clean(const struct memmap *m, char *why)
 /*
  * What the frame allocator manages of a clean map, counted here apart
  * from mm/frame.c (frame.h, WHAT IS MANAGED): RAM other than ACPI reclaim,
- * without EFI_MEMORY_RUNTIME, below DMAP_MAX_PHYS (the kernel's limit).
- * Regions are runs of such entries, cut at 4 GiB.
+ * without EFI_MEMORY_RUNTIME, below the limit, outside the reservations
+ * (the plan's: a kernel dump's list, else the first MiB). Reservations
+ * may overlap, so this gives bounds: at most the frames before taking
+ * reservations out, at least that minus every reservation's overlap.
+ * Regions are runs of such entries, cut at 4 GiB and at reservations.
  */
 struct managed {
-	uint64_t frames, regions;
+	uint64_t min_frames, max_frames, max_regions;
 };
 
-static struct managed count_managed(const struct memmap *m)
+static struct managed count_managed(const struct memmap *m, const struct parsed_map *src)
 {
-	struct managed n = { 0, 0 };
-	paddr_t run_end = 0;
+	static const struct frame_reservation lowmem = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+	const struct frame_reservation *res = &lowmem;
+	size_t nres = 1;
+	paddr_t limit = DMAP_MAX_PHYS, run_end = 0;
+	struct managed n = { 0, 0, 0 };
+	uint64_t taken = 0;
 
+	if (src && src->has_frame_inputs) {
+		res = src->frame_res;
+		nres = src->frame_res_count;
+		limit = src->frame_limit && src->frame_limit < PHYS_ADDR_LIMIT ? src->frame_limit
+									       : PHYS_ADDR_LIMIT;
+	}
 	for (size_t i = 0; i < m->count; i++) {
 		const struct mem_entry *e = &m->entries[i];
 		if (!mem_type_is_ram(e->type) || e->type == EFI_ACPI_RECLAIM ||
-		    (e->attr & EFI_MEMORY_RUNTIME) || e->start >= DMAP_MAX_PHYS)
+		    (e->attr & EFI_MEMORY_RUNTIME) || e->start >= limit)
 			continue;
-		paddr_t end = MIN(e->end, DMAP_MAX_PHYS);
-		n.frames += (end - e->start) / PAGE_SIZE;
-		if (n.regions == 0 || e->start != run_end || e->start == 4 * GiB)
-			n.regions++;
+		paddr_t end = MIN(e->end, limit);
+		n.max_frames += (end - e->start) / PAGE_SIZE;
+		for (size_t k = 0; k < nres; k++) {
+			paddr_t lo = MAX(e->start, ALIGN_DOWN(res[k].start, PAGE_SIZE));
+			paddr_t hi = MIN(end, ALIGN_UP(MIN(res[k].end, PHYS_ADDR_LIMIT), PAGE_SIZE));
+			if (lo < hi)
+				taken += (hi - lo) / PAGE_SIZE;
+		}
+		if (n.max_regions == 0 || e->start != run_end || e->start == 4 * GiB)
+			n.max_regions++;
 		if (e->start < 4 * GiB && end > 4 * GiB)
-			n.regions++;
+			n.max_regions++;
 		run_end = end;
 	}
+	n.min_frames = n.max_frames > taken ? n.max_frames - taken : 0;
+	n.max_regions += nres;
 	return n;
 }
 
@@ -87,10 +108,13 @@ static struct managed count_managed(const struct memmap *m)
  */
 static bool meta_in_bounds(uint64_t bytes, struct managed n)
 {
-	uint64_t low = n.frames / 64 * 8;
-	uint64_t high = n.frames / 8 + n.frames / 4096 * 20 * 8 + (n.regions + 1) * 4 * KiB;
+	uint64_t low = n.min_frames / 64 * 8;
+	uint64_t high = n.max_frames / 8 + n.max_frames / 4096 * 20 * 8 +
+			(n.max_regions + 1) * 4 * KiB;
 
-	return n.frames ? bytes >= low && bytes <= high : bytes == 0;
+	if (n.max_frames == 0)
+		return bytes == 0;
+	return bytes >= low && bytes <= high && (n.min_frames == 0 || bytes > 0);
 }
 
 /* The plan's numbers must add up. */
@@ -99,7 +123,7 @@ static int check_plan(const struct analysis *a, const struct plan *p, char *why)
 	const struct dmap_stats *d = &p->dm;
 	uint64_t leaves = d->pages_4k * PAGE_SIZE + d->pages_2m * PAGE_SIZE_2M +
 			  d->pages_1g * PAGE_SIZE_1G;
-	struct managed n = count_managed(&a->clean);
+	struct managed n = count_managed(&a->clean, a->map);
 
 	if (d->ram_bytes + d->skipped_bytes != a->ram_bytes || leaves != d->ram_bytes ||
 	    (!p->has_1g && d->pages_1g) || p->window_chunks != plan_window_chunks(d->tables) ||
@@ -111,10 +135,11 @@ static int check_plan(const struct analysis *a, const struct plan *p, char *why)
 		return -1;
 	}
 	if (!meta_in_bounds(p->alloc_meta_bytes, n)) {
-		snprintf(why, WHY_LEN, "allocator metadata %llu bytes out of bounds for %llu managed "
-			 "frames in %llu regions (RAM %llu bytes)",
-			 (unsigned long long)p->alloc_meta_bytes, (unsigned long long)n.frames,
-			 (unsigned long long)n.regions, (unsigned long long)a->ram_bytes);
+		snprintf(why, WHY_LEN, "allocator metadata %llu bytes out of bounds for %llu to %llu "
+			 "managed frames in at most %llu regions (RAM %llu bytes)",
+			 (unsigned long long)p->alloc_meta_bytes, (unsigned long long)n.min_frames,
+			 (unsigned long long)n.max_frames, (unsigned long long)n.max_regions,
+			 (unsigned long long)a->ram_bytes);
 		return -1;
 	}
 	return 0;
@@ -138,7 +163,7 @@ static int exercise_map(const struct map_file *mf, size_t i, FILE *sink, char *w
 	svg_write(sink, "fuzz", &a);
 	int first = a.ram_bytes > NO_1G_PLAN_MAX_RAM;
 	for (int has_1g = first; has_1g < 2 && r == 0; has_1g++) {
-		plan_make(&a.clean, has_1g, &p);
+		plan_make(&a.clean, a.map, has_1g, &p);
 		r = check_plan(&a, &p, why);
 		report_plan(sink, "fuzz", &a, &p, has_1g ? OUT_TEXT : OUT_JSON);
 	}

@@ -12,6 +12,16 @@
  *   Memory attributes table v<N>: <count> entries
  *     (rows as above)
  *
+ * The kernel's 'fwmap' dump adds, after 'end of map', what its frame
+ * allocator was given, so a plan can size the metadata as frame_init did:
+ *
+ *   frame allocator: <count> reservations, limit 0x<hex16>
+ *     0x<start hex16> 0x<end hex16> <kind> <kind name>
+ *   frame allocator metadata: <bytes> bytes
+ *
+ * The kind is enum frame_res_kind (frame.h) in decimal, the name is
+ * ignored; the metadata line is for people and tests, and is ignored here.
+ *
  * Columns: decimal index, Name(typenum) (the number is authoritative),
  * start and exclusive end (16 hex digits), decimal pages, a human size
  * (ignored), the attributes in hex, then their names (ignored). The end
@@ -75,6 +85,7 @@ static int dump_start(struct parser *p, struct cur c, unsigned no)
 	p->carto_rows = 0;
 	p->carto_expect = 0;
 	p->carto_start_line = no;
+	p->carto_map = -1;
 	return LINE_MINE;
 }
 
@@ -234,6 +245,7 @@ static int rows_state(struct parser *p, struct cur c, unsigned no)
 					(unsigned long long)p->carto_expect,
 					(unsigned long long)p->carto_rows);
 		p->carto = CARTO_TRAILER;
+		p->carto_map = p->cur;
 		return mp_close(p) < 0 ? LINE_ERROR : LINE_MINE;
 	}
 	if (starts(&c, "error:")) {
@@ -304,6 +316,64 @@ static int memattr_state(struct parser *p, struct cur c, unsigned no)
 	return LINE_MINE;
 }
 
+/* "frame allocator: <count> reservations, limit 0x<hex>" after a dump's
+ * 'end of map': the kernel's frame_init inputs for that map. */
+static int reservations_start(struct parser *p, struct cur c, unsigned no)
+{
+	u128 count = 0, limit = 0;
+
+	if (p->carto_map < 0 || (size_t)p->carto_map >= p->mf->count)
+		return mp_error(p, no, "Carto dump: 'frame allocator:' without a map before it");
+	struct parsed_map *m = &p->mf->maps[p->carto_map];
+	if (m->has_frame_inputs)
+		return mp_error(p, no, "Carto dump: a second 'frame allocator:' section for one map");
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_dec(&c, &count), count, FRAME_MAX_RESERVED, "the reservation count") < 0)
+		return LINE_ERROR;
+	if (!starts(&c, "reservations, limit"))
+		return mp_error(p, no, "Carto dump: expected 'reservations, limit 0x...' after "
+				"the reservation count");
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_hex0x(&c, &limit), limit, U64_LIMIT, "the limit") < 0)
+		return LINE_ERROR;
+	m->has_frame_inputs = true;
+	m->frame_limit = (uint64_t)limit;
+	m->frame_res_count = 0;
+	p->carto_expect = (uint64_t)count;
+	p->carto_rows = 0;
+	p->carto = count ? CARTO_RESERVATIONS : CARTO_TRAILER;
+	return LINE_MINE;
+}
+
+/* "0x<start> 0x<end> <kind> <name>" */
+static int reservations_state(struct parser *p, struct cur c, unsigned no)
+{
+	struct parsed_map *m = &p->mf->maps[p->carto_map];
+	u128 start = 0, end = 0, kind = 0;
+
+	cur_skip_spaces(&c);
+	struct cur probe = c;
+	if (!cur_lit(&probe, "0x"))
+		return mp_error(p, no, "Carto dump: frame allocator reservations truncated "
+				"(%llu of %llu rows)", (unsigned long long)p->carto_rows,
+				(unsigned long long)p->carto_expect);
+	if (number(p, no, cur_hex0x(&c, &start), start, U64_LIMIT, "the reservation start") < 0)
+		return LINE_ERROR;
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_hex0x(&c, &end), end, U64_LIMIT, "the reservation end") < 0)
+		return LINE_ERROR;
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_dec(&c, &kind), kind, FRAME_RES_METADATA, "the reservation kind") < 0)
+		return LINE_ERROR;
+	if (end < start)
+		return mp_error(p, no, "Carto dump: reservation ends before it starts");
+	m->frame_res[m->frame_res_count++] = (struct frame_reservation){
+		(paddr_t)start, (paddr_t)end, (uint32_t)kind, 0 };
+	if (++p->carto_rows == p->carto_expect)
+		p->carto = CARTO_TRAILER;
+	return LINE_MINE;
+}
+
 int carto_line(struct parser *p, struct cur c, unsigned no)
 {
 	struct parsed_map *m = mp_current(p);
@@ -327,9 +397,13 @@ int carto_line(struct parser *p, struct cur c, unsigned no)
 			return dump_start(p, c, no);
 		if (starts(&c, MEMATTR_MAGIC))
 			return memattr_start(p, c, no);
+		if (starts(&c, "frame allocator:"))
+			return reservations_start(p, c, no);
 		return LINE_MINE;
 	case CARTO_MEMATTR:
 		return memattr_state(p, c, no);
+	case CARTO_RESERVATIONS:
+		return reservations_state(p, c, no);
 	}
 	return LINE_NOT_MINE;
 }
@@ -346,6 +420,10 @@ int carto_eof(struct parser *p, unsigned last_line)
 	case CARTO_MEMATTR:
 		return mp_error(p, last_line, "Carto dump: memory attributes table truncated "
 				"(%llu of %llu entries)", (unsigned long long)p->carto_rows,
+				(unsigned long long)p->carto_expect);
+	case CARTO_RESERVATIONS:
+		return mp_error(p, last_line, "Carto dump: frame allocator reservations truncated "
+				"(%llu of %llu rows)", (unsigned long long)p->carto_rows,
 				(unsigned long long)p->carto_expect);
 	default:
 		return 0;

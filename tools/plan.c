@@ -42,12 +42,17 @@ uint64_t plan_ram_runs(const struct memmap *m)
 	return n;
 }
 
-uint64_t plan_alloc_meta_bytes(const struct memmap *m)
+uint64_t plan_alloc_meta_bytes(const struct memmap *m, const struct parsed_map *src)
 {
-	/* What the kernel's frame_init carves (mm/frame.c), for the map alone
-	 * and the kernel's limit: RAM above DMAP_MAX_PHYS is not managed. The
-	 * kernel's own reservations are not known here. */
-	struct frame_config cfg = { .map = m, .limit = DMAP_MAX_PHYS };
+	static const struct frame_reservation lowmem = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+	struct frame_config cfg = { .map = m, .res = &lowmem, .res_count = 1,
+				    .limit = DMAP_MAX_PHYS };
+
+	if (src && src->has_frame_inputs) {
+		cfg.res = src->frame_res;
+		cfg.res_count = src->frame_res_count;
+		cfg.limit = src->frame_limit;
+	}
 	return frame_meta_bytes(&cfg);
 }
 
@@ -57,7 +62,8 @@ uint64_t plan_window_chunks(uint64_t tables)
 	return tables / frames_per_chunk + (tables % frames_per_chunk != 0);
 }
 
-void plan_make(const struct memmap *m, bool has_1g, struct plan *p)
+void plan_make(const struct memmap *m, const struct parsed_map *src, bool has_1g,
+	       struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->has_1g = has_1g;
@@ -66,5 +72,6 @@ void plan_make(const struct memmap *m, bool has_1g, struct plan *p)
 	p->table_bytes = p->dm.tables * PAGE_SIZE;
 	p->window_chunks = plan_window_chunks(p->dm.tables);
 	p->window_bytes = p->window_chunks * PT_POOL_CHUNK;
-	p->alloc_meta_bytes = plan_alloc_meta_bytes(m);
+	p->alloc_meta_bytes = plan_alloc_meta_bytes(m, src);
+	p->meta_from_kernel = src && src->has_frame_inputs;
 }

@@ -203,7 +203,7 @@ static void check_plan(const char *what, const struct memmap *m, bool has_1g)
 	struct pt_scan scan;
 
 	memset(&s, 0, sizeof(s));
-	plan_make(m, has_1g, &p);
+	plan_make(m, NULL, has_1g, &p);
 	uint64_t ram = ram_runs(m, &s);
 	if (arena_init(&a, p.dm.tables + 1, ARENA_DEFAULT_PHYS) != 0) {
 		TAP_CHECK(0, "%s: arena for %llu tables", what, (unsigned long long)p.dm.tables);
@@ -664,23 +664,80 @@ static void check_formulas(void)
 	};
 	struct memmap m = { ent, ARRAY_SIZE(ent), ARRAY_SIZE(ent) };
 
-	/* The plan asks the allocator itself (frame_meta_bytes), so check it
-	 * is that figure, and that it is the "about one bit per frame" the
-	 * design promises on a large map: 32 KiB per GiB is exactly 1 bit. */
-	struct frame_config cfg = { .map = &m };
-	TAP_CHECK(plan_alloc_meta_bytes(&m) == frame_meta_bytes(&cfg) &&
-		  plan_alloc_meta_bytes(&m) > 0 && plan_ram_runs(&m) == 2,
-		  "allocator metadata of a small map is frame_meta_bytes (%llu), 2 runs",
-		  (unsigned long long)plan_alloc_meta_bytes(&m));
+	/* The plan asks the allocator itself (frame_meta_bytes) with the
+	 * kernel's limit and low-memory reservation (the first run is all low
+	 * memory, so only the page at 1 MiB is managed), so check it is that
+	 * figure, and that it is the "about one bit per frame" the design
+	 * promises on a large map: 32 KiB per GiB is exactly 1 bit. */
+	struct frame_reservation low = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+	struct frame_config cfg = { .map = &m, .res = &low, .res_count = 1, .limit = DMAP_MAX_PHYS };
+	struct frame_config alone = { .map = &m };
+	uint64_t planned = plan_alloc_meta_bytes(&m, NULL);
+	TAP_CHECK(planned == frame_meta_bytes(&cfg) && planned > 0 &&
+		  planned < frame_meta_bytes(&alone) && plan_ram_runs(&m) == 2,
+		  "allocator metadata of a small map is frame_meta_bytes with low memory reserved "
+		  "(%llu, %llu without), 2 runs", (unsigned long long)planned,
+		  (unsigned long long)frame_meta_bytes(&alone));
 	struct mem_entry big[] = { { 4 * GiB, 68 * GiB, EFI_CONVENTIONAL, 0, 0 } };
 	struct memmap mb = { big, 1, 1 };
-	uint64_t per_gib = plan_alloc_meta_bytes(&mb) / 64;
+	uint64_t per_gib = plan_alloc_meta_bytes(&mb, NULL) / 64;
 	TAP_CHECK(per_gib >= 32 * KiB && per_gib <= 40 * KiB,
 		  "allocator metadata for 64 GiB: %llu bytes per GiB (1 bit/frame = 32768)",
 		  (unsigned long long)per_gib);
 	TAP_CHECK(plan_window_chunks(0) == 0 && plan_window_chunks(1) == 1 &&
 		  plan_window_chunks(512) == 1 && plan_window_chunks(513) == 2,
 		  "window chunks: ceil(tables * 4 KiB / 2 MiB)");
+}
+
+/*
+ * The plan of a kernel 'fwmap' dump (tests/data/fwmap) sizes the
+ * allocator's metadata exactly as that boot's kernel did: the figure is
+ * read from the kernel's own "frames: ... meta_bytes=N" line with sscanf,
+ * not through the parser. Without the dump's reservation section the plan
+ * reserves only low memory, so it must come out lower (the boot's
+ * reservations split regions).
+ */
+static void check_kernel_dump(const char *file, uint64_t regions_min)
+{
+	char path[900], *data;
+	size_t len = 0;
+	uint64_t kernel = 0, without = 0;
+	struct map_file mf;
+	struct parse_error e = { 0 };
+	struct analysis a;
+	struct plan p;
+	char err[200];
+
+	testdata_path(path, sizeof(path), file);
+	data = read_file(path, &len);
+	if (!TAP_CHECK(data != NULL, "%s: readable", path))
+		return;
+	for (const char *l = data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned long long v;
+		if (sscanf(l, "frames: init_tsc=%*u meta_bytes=%llu", &v) == 1)
+			kernel = v;
+	}
+	TAP_CHECK(kernel > 0, "%s: the kernel's meta_bytes= line", file);
+	if (!TAP_CHECK(mapfile_parse(&mf, data, len, &e) == 0, "%s: parses (%u: %s)", file, e.line, e.msg)) {
+		free(data);
+		return;
+	}
+	TAP_CHECK(mf.maps[0].has_frame_inputs && mf.maps[0].frame_res_count >= regions_min,
+		  "%s: the frame allocator section lists %zu reservations", file,
+		  mf.maps[0].frame_res_count);
+	if (TAP_CHECK(analyze_map(&a, &mf, 0, err, sizeof(err)) == 0, "%s: analysis (%s)", file, err)) {
+		plan_make(&a.clean, a.map, true, &p);
+		TAP_CHECK(p.meta_from_kernel && p.alloc_meta_bytes == kernel,
+			  "%s: plan's allocator metadata %llu bytes = the kernel's %llu", file,
+			  (unsigned long long)p.alloc_meta_bytes, (unsigned long long)kernel);
+		without = plan_alloc_meta_bytes(&a.clean, NULL);
+		TAP_CHECK(without > 0 && without < kernel,
+			  "%s: without the boot's reservations the plan says less (%llu)", file,
+			  (unsigned long long)without);
+	}
+	analysis_free(&a);
+	mapfile_free(&mf);
+	free(data);
 }
 
 int main(void)
@@ -696,5 +753,6 @@ int main(void)
 	check_special();
 	check_too_many();
 	check_formulas();
+	check_kernel_dump("fwmap/qemu-q35-ovmf-512m.txt", 4);
 	return tap_done();
 }
