@@ -60,11 +60,14 @@ static bool starts(struct cur *c, const char *s)
 	return true;
 }
 
-/* A number of the dump, or an error naming the field. */
-static int number(struct parser *p, unsigned no, enum num_result r, u128 v,
-		  u128 limit, const char *what)
+/* Read a number of the dump at *c with @read into *v, or an error naming
+ * the field. (Read first, then check: the value must not be fetched
+ * before the reader has stored it.) */
+static int number(struct parser *p, unsigned no, enum num_result (*read)(struct cur *, u128 *),
+		  struct cur *c, u128 *v, u128 limit, const char *what)
 {
-	return mp_want_num(p, no, "Carto dump: ", r, v, limit, what);
+	enum num_result r = read(c, v);
+	return mp_want_num(p, no, "Carto dump: ", r, *v, limit, what);
 }
 
 /* ---- header lines ---------------------------------------------------------- */
@@ -74,7 +77,7 @@ static int dump_start(struct parser *p, struct cur c, unsigned no)
 {
 	u128 v = 0;
 
-	if (number(p, no, cur_dec(&c, &v), v, U64_LIMIT, "the dump version") < 0)
+	if (number(p, no, cur_dec, &c, &v, U64_LIMIT, "the dump version") < 0)
 		return LINE_ERROR;
 	if (v != CARTO_VERSION)
 		return mp_error(p, no, "Carto dump version %llu: this analyzer reads v%d",
@@ -106,16 +109,16 @@ static int firmware_line(struct parser *p, struct parsed_map *m, struct cur c,
 		return mp_error(p, no, "Carto dump: firmware line without ' revision 0x'");
 	snprintf(m->fw_vendor, sizeof(m->fw_vendor), "%.*s", (int)(rev - c.p), c.p);
 	c.p = rev + strlen(" revision ");
-	if (number(p, no, cur_hex0x(&c, &v), v, (u128)1 << 32, "a 32-bit firmware revision") < 0)
+	if (number(p, no, cur_hex0x, &c, &v, (u128)1 << 32, "a 32-bit firmware revision") < 0)
 		return LINE_ERROR;
 	m->fw_revision = (uint32_t)v;
 	if (!cur_lit(&c, ", UEFI "))
 		return mp_error(p, no, "Carto dump: expected ', UEFI <major>.<minor>'");
-	if (number(p, no, cur_dec(&c, &major), major, 1u << 16, "the UEFI major version") < 0)
+	if (number(p, no, cur_dec, &c, &major, 1u << 16, "the UEFI major version") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, "."))
 		return mp_error(p, no, "Carto dump: expected '.' in the UEFI version");
-	if (number(p, no, cur_dec(&c, &minor), minor, 1u << 16, "the UEFI minor version") < 0)
+	if (number(p, no, cur_dec, &c, &minor, 1u << 16, "the UEFI minor version") < 0)
 		return LINE_ERROR;
 	m->uefi_major = (unsigned)major;
 	m->uefi_minor = (unsigned)minor;
@@ -130,16 +133,16 @@ static int descriptors_line(struct parser *p, struct parsed_map *m, struct cur c
 	u128 count = 0, size = 0, version = 0;
 
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &count), count, MAPPARSE_MAX_DESCS + 1,
+	if (number(p, no, cur_dec, &c, &count, MAPPARSE_MAX_DESCS + 1,
 		   "the descriptor count") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, " of "))
 		return mp_error(p, no, "Carto dump: expected '<count> of <size> bytes'");
-	if (number(p, no, cur_dec(&c, &size), size, 1u << 16, "the descriptor size") < 0)
+	if (number(p, no, cur_dec, &c, &size, 1u << 16, "the descriptor size") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, " bytes, version "))
 		return mp_error(p, no, "Carto dump: expected 'bytes, version <n>'");
-	if (number(p, no, cur_dec(&c, &version), version, (u128)1 << 32,
+	if (number(p, no, cur_dec, &c, &version, (u128)1 << 32,
 		   "the descriptor version") < 0)
 		return LINE_ERROR;
 	m->declared_count = (uint64_t)count;
@@ -169,7 +172,7 @@ static int row_type(struct parser *p, struct cur *c, unsigned no, uint32_t *type
 	enum num_result r = cur_hex0x(&n, &v);
 	if (r == NUM_NONE)
 		r = cur_dec(&n, &v);
-	if (number(p, no, r, v, (u128)1 << 32, "a 32-bit type number") < 0)
+	if (mp_want_num(p, no, "Carto dump: ", r, v, (u128)1 << 32, "a 32-bit type number") < 0)
 		return -1;
 	if (!cur_eol(&n))
 		return mp_error(p, no, "Carto dump: junk in the type number");
@@ -185,7 +188,7 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 
 	memset(&d, 0, sizeof(d));
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &idx), idx, U64_LIMIT, "the row index") < 0)
+	if (number(p, no, cur_dec, &c, &idx, U64_LIMIT, "the row index") < 0)
 		return -1;
 	if (idx != index)
 		return mp_error(p, no, "Carto dump: row %llu where row %llu was expected "
@@ -195,13 +198,13 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 	if (row_type(p, &c, no, &d.type) < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &start), start, U64_LIMIT, "the 0x start address") < 0)
+	if (number(p, no, cur_hex0x, &c, &start, U64_LIMIT, "the 0x start address") < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &end), end, U64_LIMIT, "the 0x end address") < 0)
+	if (number(p, no, cur_hex0x, &c, &end, U64_LIMIT, "the 0x end address") < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &pages), pages, U64_LIMIT, "the page count") < 0)
+	if (number(p, no, cur_dec, &c, &pages, U64_LIMIT, "the page count") < 0)
 		return -1;
 	for (int t = 0; t <= SIZE_TOKENS_MAX; t++) {
 		cur_skip_spaces(&c);
@@ -211,7 +214,7 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 		while (!cur_eol(&c) && !is_space(*c.p))
 			c.p++;
 	}
-	if (number(p, no, cur_hex0x(&c, &attr), attr, U64_LIMIT, "the 0x attributes") < 0)
+	if (number(p, no, cur_hex0x, &c, &attr, U64_LIMIT, "the 0x attributes") < 0)
 		return -1;
 	/* An end past 2^64 is printed saturated (or wrapped, by older dumps). */
 	u128 want = start + (pages << EFI_PAGE_SHIFT);
@@ -236,7 +239,7 @@ static int rows_state(struct parser *p, struct cur c, unsigned no)
 		return LINE_MINE;
 	if (starts(&c, "end of map:")) {
 		cur_skip_spaces(&c);
-		if (number(p, no, cur_dec(&c, &count), count, U64_LIMIT, "the count") < 0)
+		if (number(p, no, cur_dec, &c, &count, U64_LIMIT, "the count") < 0)
 			return LINE_ERROR;
 		if (count != p->carto_expect || p->carto_rows != p->carto_expect)
 			return mp_error(p, no, "Carto dump: 'end of map' says %llu descriptors, "
@@ -272,13 +275,13 @@ static int memattr_start(struct parser *p, struct cur c, unsigned no)
 {
 	u128 version = 0, count = 0;
 
-	if (number(p, no, cur_dec(&c, &version), version, (u128)1 << 32,
+	if (number(p, no, cur_dec, &c, &version, (u128)1 << 32,
 		   "the table version") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, ":"))
 		return mp_error(p, no, "Carto dump: expected ':' after the table version");
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &count), count, MAPPARSE_MAX_DESCS + 1,
+	if (number(p, no, cur_dec, &c, &count, MAPPARSE_MAX_DESCS + 1,
 		   "the entry count") < 0)
 		return LINE_ERROR;
 	if (!mp_begin(p, MAP_KIND_MEMATTR, FMT_CARTO,
@@ -328,13 +331,13 @@ static int reservations_start(struct parser *p, struct cur c, unsigned no)
 	if (m->has_frame_inputs)
 		return mp_error(p, no, "Carto dump: a second 'frame allocator:' section for one map");
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &count), count, FRAME_MAX_RESERVED, "the reservation count") < 0)
+	if (number(p, no, cur_dec, &c, &count, FRAME_MAX_RESERVED, "the reservation count") < 0)
 		return LINE_ERROR;
 	if (!starts(&c, "reservations, limit"))
 		return mp_error(p, no, "Carto dump: expected 'reservations, limit 0x...' after "
 				"the reservation count");
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &limit), limit, U64_LIMIT, "the limit") < 0)
+	if (number(p, no, cur_hex0x, &c, &limit, U64_LIMIT, "the limit") < 0)
 		return LINE_ERROR;
 	m->has_frame_inputs = true;
 	m->frame_limit = (uint64_t)limit;
@@ -357,13 +360,13 @@ static int reservations_state(struct parser *p, struct cur c, unsigned no)
 		return mp_error(p, no, "Carto dump: frame allocator reservations truncated "
 				"(%llu of %llu rows)", (unsigned long long)p->carto_rows,
 				(unsigned long long)p->carto_expect);
-	if (number(p, no, cur_hex0x(&c, &start), start, U64_LIMIT, "the reservation start") < 0)
+	if (number(p, no, cur_hex0x, &c, &start, U64_LIMIT, "the reservation start") < 0)
 		return LINE_ERROR;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &end), end, U64_LIMIT, "the reservation end") < 0)
+	if (number(p, no, cur_hex0x, &c, &end, U64_LIMIT, "the reservation end") < 0)
 		return LINE_ERROR;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &kind), kind, FRAME_RES_METADATA, "the reservation kind") < 0)
+	if (number(p, no, cur_dec, &c, &kind, FRAME_RES_METADATA, "the reservation kind") < 0)
 		return LINE_ERROR;
 	if (end < start)
 		return mp_error(p, no, "Carto dump: reservation ends before it starts");

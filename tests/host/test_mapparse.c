@@ -437,6 +437,24 @@ static const struct {
 	  "end of map: 0 descriptors\nMemory attributes table v1: 2 entries\n"
 	  "    0 RuntimeServicesCode(5) 0x0000000000001000 0x0000000000002000 1 4.0 KiB 0x8000000000020000 RO RUNTIME\n"
 	  "totals:\n", 6, "memory attributes table truncated" },
+#define FRAME_DUMP "Carto memory map dump v1\ndescriptors: 1 of 48 bytes, version 1\n" \
+	"    0 Conventional(7)    0x0000000000000000 0x0000000000001000            1   4.0 KiB 0x000000000000000f\n" \
+	"end of map: 1 descriptors\nframe allocator: 2 reservations, limit 0x0000400000000000\n"
+	{ "carto frame reservations truncated", FRAME_DUMP
+	  "  0x0000000000000000 0x0000000000100000 6 low memory\nframe allocator metadata: 64 bytes\n",
+	  7, "frame allocator reservations truncated (1 of 2 rows)" },
+	{ "carto frame reservation kind", FRAME_DUMP
+	  "  0x0000000000000000 0x0000000000100000 7 allocator\n", 6, "reservation kind" },
+	{ "carto frame reservation backwards", FRAME_DUMP
+	  "  0x0000000000200000 0x0000000000100000 0 kernel\n", 6, "ends before it starts" },
+	{ "carto frame section twice", FRAME_DUMP "  0x0 0x1000 6 low memory\n"
+	  "  0x1000 0x2000 0 kernel\nframe allocator: 0 reservations, limit 0x0\n", 8,
+	  "a second 'frame allocator:' section" },
+	{ "carto descriptor count", "Carto memory map dump v1\n"
+	  "descriptors: 8193 of 48 bytes, version 1\n", 2, "the descriptor count is too large" },
+	{ "carto firmware revision", "Carto memory map dump v1\n"
+	  "firmware: X revision 0x100000000, UEFI 2.70\n", 2, "firmware revision is too large" },
+#undef FRAME_DUMP
 };
 
 static void check_bad_inputs(void)
