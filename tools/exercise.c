@@ -117,6 +117,50 @@ static bool meta_in_bounds(uint64_t bytes, struct managed n)
 	return bytes >= low && bytes <= high && (n.min_frames == 0 || bytes > 0);
 }
 
+/*
+ * Build the real allocator from the plan's inputs, as the kernel would,
+ * with its metadata in a private buffer, and check it used exactly the
+ * plan's figure and manages a frame count within the bounds above. Plans
+ * needing more than the buffer are left to the bounds.
+ */
+#define REAL_META_MAX (4 * MiB)
+
+static uint64_t real_meta[REAL_META_MAX / 8];
+
+static void *real_meta_map(struct frame_mem *m, paddr_t pa, uint64_t size)
+{
+	return size <= sizeof(real_meta) ? real_meta : NULL;
+}
+
+static int check_real_allocator(const struct analysis *a, const struct plan *p,
+				struct managed n, char *why)
+{
+	static struct frame_alloc fa;
+	static struct frame_mem mem = { real_meta_map };
+	struct frame_config cfg;
+	struct frame_stats st;
+
+	if (p->alloc_meta_bytes + PAGE_SIZE > REAL_META_MAX)
+		return 0;
+	plan_frame_config(&a->clean, a->map, &cfg);
+	cfg.mem = &mem;
+	int r = frame_init(&fa, &cfg);
+	if (r == E_NOMEM)   /* no region holds the metadata: nothing to compare */
+		return 0;
+	frame_get_stats(&fa, &st);
+	if (r != E_OK || st.meta_bytes != p->alloc_meta_bytes ||
+	    st.managed + st.reserved[FRAME_RES_METADATA] < n.min_frames ||
+	    st.managed + st.reserved[FRAME_RES_METADATA] > n.max_frames) {
+		snprintf(why, WHY_LEN, "frame_init (%s) used %llu bytes of metadata, the plan says "
+			 "%llu; manages %llu frames, bounds %llu to %llu", status_name(r),
+			 (unsigned long long)st.meta_bytes, (unsigned long long)p->alloc_meta_bytes,
+			 (unsigned long long)st.managed, (unsigned long long)n.min_frames,
+			 (unsigned long long)n.max_frames);
+		return -1;
+	}
+	return 0;
+}
+
 /* The plan's numbers must add up. */
 static int check_plan(const struct analysis *a, const struct plan *p, char *why)
 {
@@ -142,7 +186,7 @@ static int check_plan(const struct analysis *a, const struct plan *p, char *why)
 			 (unsigned long long)a->ram_bytes);
 		return -1;
 	}
-	return 0;
+	return check_real_allocator(a, p, n, why);
 }
 
 static int exercise_map(const struct map_file *mf, size_t i, FILE *sink, char *why)

@@ -42,17 +42,25 @@ uint64_t plan_ram_runs(const struct memmap *m)
 	return n;
 }
 
-uint64_t plan_alloc_meta_bytes(const struct memmap *m, const struct parsed_map *src)
+void plan_frame_config(const struct memmap *m, const struct parsed_map *src,
+		       struct frame_config *cfg)
 {
 	static const struct frame_reservation lowmem = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
-	struct frame_config cfg = { .map = m, .res = &lowmem, .res_count = 1,
-				    .limit = DMAP_MAX_PHYS };
 
+	*cfg = (struct frame_config){ .map = m, .res = &lowmem, .res_count = 1,
+				      .limit = DMAP_MAX_PHYS };
 	if (src && src->has_frame_inputs) {
-		cfg.res = src->frame_res;
-		cfg.res_count = src->frame_res_count;
-		cfg.limit = src->frame_limit;
+		cfg->res = src->frame_res;
+		cfg->res_count = src->frame_res_count;
+		cfg->limit = src->frame_limit;
 	}
+}
+
+uint64_t plan_alloc_meta_bytes(const struct memmap *m, const struct parsed_map *src)
+{
+	struct frame_config cfg;
+
+	plan_frame_config(m, src, &cfg);
 	return frame_meta_bytes(&cfg);
 }
 

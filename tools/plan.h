@@ -7,6 +7,7 @@
 #define CARTO_PLAN_H
 
 #include "dmap.h"
+#include "frame.h"
 #include "mapparse.h"
 #include "memmap.h"
 
@@ -50,6 +51,15 @@ uint64_t plan_window_chunks(uint64_t tables);
  * cost (about 200 bytes) per split.
  */
 uint64_t plan_alloc_meta_bytes(const struct memmap *m, const struct parsed_map *src);
+
+/*
+ * plan_frame_config - the frame_init inputs plan_alloc_meta_bytes sizes
+ * for (map, reservations, limit; no cfg->mem), so a caller can build the
+ * real allocator from the same inputs. The reservations are static or
+ * @src's: valid while @src is.
+ */
+void plan_frame_config(const struct memmap *m, const struct parsed_map *src,
+		       struct frame_config *cfg);
 
 /* plan_ram_runs - number of maximal runs of adjacent RAM entries in @m. */
 uint64_t plan_ram_runs(const struct memmap *m);
