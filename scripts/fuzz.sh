@@ -56,7 +56,8 @@ build_cover() {
 # adding one edge does not beat a 2 KB file adding forty). Writes the
 # picks to $1.
 select_cover() {
-	find "$KEEP" "$OUT/corpus" "$SEEDS" -type f -size -${MAX_LEN}c |
+	{ find "$KEEP" "$OUT/corpus" -type f -size -${MAX_LEN}c
+	  find "$SEEDS" -type f -name '*.txt' -size -${MAX_LEN}c; } |
 		xargs "$OUT/fuzz_cover" >"$OUT/cover.txt"
 	python3 - "$OUT/cover.txt" "$1" "$CORPUS_MAX" "$SIZE_BIAS" <<'PY'
 import hashlib, os, sys
