@@ -14,6 +14,9 @@
 #   make host-test  host unit tests only
 #   make boot-test  boot tests only
 #   make bench      host benchmarks of the mm/ code
+#   make fuzz       fuzz the map parsers and the planner for FUZZ_SECONDS
+#                   (default 300) with scripts/fuzz.sh; run it after
+#                   touching a parser, the planner or the allocator's sizing
 #   make deps       install what the build needs (root on Debian/Ubuntu)
 #
 # The same mm/ sources are compiled three times: for the kernel
@@ -164,6 +167,13 @@ test: all $(HOST_TESTS)
 
 bench: $(HOST_BENCHES)
 	@for b in $(HOST_BENCHES); do $$b || exit 1; done
+
+# Fuzz for FUZZ_SECONDS (clang with libFuzzer); crashes land in
+# build/fuzz/crash-*. scripts/fuzz.sh --merge keeps the corpus small.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # make run USB=1: boot build/carto-usb.img (rebuilt first) as a USB stick.
 # make run CMDLINE="memmap fwmap": the kernel command line (qemu.sh --cmdline).

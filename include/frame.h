@@ -113,6 +113,7 @@
 #define FRAME_MAX_RESERVED 64       /* reservations frame_init accepts (metadata included) */
 #define FRAME_POISON      0x6b      /* byte pattern of a freed frame (FRAME_INIT_POISON) */
 #define FRAME_LOW_LIMIT   (4 * GiB) /* FRAME_LOW32 blocks end at or below this */
+#define FRAME_LOWMEM_END  (1 * MiB) /* the kernel reserves [0, this) (FRAME_RES_LOWMEM) */
 
 /* Allocation flags. */
 #define FRAME_ZERO   (1u << 0)      /* fill the block with zeros before returning it */
@@ -235,10 +236,13 @@ struct frame_stats {
 int frame_init(struct frame_alloc *fa, const struct frame_config *cfg);
 
 /*
- * frame_meta_bytes - the metadata bytes frame_init would need for @cfg
- * (before rounding up to whole frames; cfg->mem is not used). The
- * analyzer's plan uses it, so the plan is what the kernel carves. Returns
- * 0 for a map with nothing to manage, or one frame_init refuses.
+ * frame_meta_bytes - the metadata bytes frame_init uses for @cfg when
+ * cfg->mem reaches the region it picks (the kernel's case: it reaches all
+ * RAM below its limit): exactly frame_get_stats' meta_bytes, before
+ * rounding up to whole frames (cfg->mem is not used). If no region can
+ * hold the metadata (frame_init: E_NOMEM), the bytes it would need.
+ * The analyzer's plan uses it. Returns 0 for a map with nothing to
+ * manage, or one frame_init refuses as invalid.
  */
 uint64_t frame_meta_bytes(const struct frame_config *cfg);
 

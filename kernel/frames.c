@@ -27,6 +27,10 @@ _Static_assert(HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES < FRAME_MAX_RESERVED,
 static struct frame_alloc kframes;
 static bool ready;
 static uint64_t init_ticks;
+/* What frame_init was given besides the map (frames_report_inputs). */
+static struct frame_reservation kres[HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES];
+static size_t kres_count;
+static const paddr_t klimit = DMAP_MAX_PHYS;
 
 /* struct frame_mem.map: RAM is reached through the direct map. */
 static void *dmap_reach(struct frame_mem *m, paddr_t pa, uint64_t size)
@@ -62,7 +66,7 @@ static size_t collect_reservations(const struct handoff *h, struct frame_reserva
 
 void frames_init(const struct handoff *h)
 {
-	struct frame_reservation res[HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES];
+	struct frame_reservation *res = kres;
 	struct memmap map = { (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
 			      h->memmap_capacity };
 
@@ -72,9 +76,10 @@ void frames_init(const struct handoff *h)
 			      h->reservations[i].kind);
 	struct frame_config cfg = {
 		.map = &map, .res = res, .res_count = collect_reservations(h, res),
-		.mem = &dmap_mem, .limit = DMAP_MAX_PHYS,
+		.mem = &dmap_mem, .limit = klimit,
 		.flags = FRAMES_POISON ? FRAME_INIT_POISON : 0,
 	};
+	kres_count = cfg.res_count;
 	uint64_t t0 = rdtsc();
 	int st = frame_init(&kframes, &cfg);
 	init_ticks = rdtsc() - t0;
@@ -185,4 +190,18 @@ void frames_report(unsigned what)
 	kprintf("frames: init_tsc=%lu meta_bytes=%lu managed_bytes=%lu free_bytes=%lu regions=%u init_words=%lu\n",
 		init_ticks, st.meta_bytes, st.managed * PAGE_SIZE, st.free * PAGE_SIZE, st.regions,
 		st.init_words);
+}
+
+void frames_report_inputs(void)
+{
+	struct frame_stats st;
+
+	if (!ready)
+		return;
+	kprintf("frame allocator: %lu reservations, limit 0x%016lx\n", (uint64_t)kres_count, klimit);
+	for (size_t i = 0; i < kres_count; i++)
+		kprintf("  0x%016lx 0x%016lx %u %s\n", kres[i].start, kres[i].end, kres[i].kind,
+			frame_res_kind_name(kres[i].kind));
+	frame_get_stats(&kframes, &st);
+	kprintf("frame allocator metadata: %lu bytes\n", st.meta_bytes);
 }

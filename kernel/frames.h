@@ -24,7 +24,7 @@
 #include "frame.h"
 #include "handoff.h"
 
-#define FRAMES_LOWMEM_END (1 * MiB)
+#define FRAMES_LOWMEM_END FRAME_LOWMEM_END
 
 #ifndef FRAMES_POISON
 #define FRAMES_POISON 1          /* debug build: poison freed frames */
@@ -66,5 +66,16 @@ uint64_t frames_init_ticks(void);
  */
 #define FRAMES_REPORT_STATS 1u
 void frames_report(unsigned what);
+
+/*
+ * frames_report_inputs - print what frame_init was given besides the map,
+ * and the metadata it used, in the form the analyzer reads after a Carto
+ * dump's 'end of map' (tools/mapparse_carto.c), so `carto-memmap plan`
+ * of a 'fwmap' dump sizes the metadata exactly as the kernel did:
+ *   frame allocator: N reservations, limit 0x<hex16>
+ *     0x<start> 0x<end> <kind> <kind name>      (N rows)
+ *   frame allocator metadata: N bytes
+ */
+void frames_report_inputs(void);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "console.h"
 #include "dmap.h"
+#include "frames.h"
 #include "klib.h"
 #include "kmem.h"
 #include "report.h"
@@ -119,6 +120,7 @@ void report_fw_map(const struct handoff *h)
 			kfmt_size(d->num_pages * PAGE_SIZE, size, sizeof(size)), d->attr);
 	}
 	kprintf("end of map: %lu descriptors\n", n);
+	frames_report_inputs();
 }
 
 #define REPORT_COLUMNS 80

@@ -1076,12 +1076,26 @@ uint64_t frame_meta_bytes(const struct frame_config *cfg)
 {
 	struct frame_reservation res[FRAME_MAX_RESERVED];
 	struct res_list rl = { res, 0 };
-	struct sizing sz = { 0 };
+	struct sizing sz = { 0 }, carved = { 0 };
 
 	if (!cfg || check_map(cfg->map) != E_OK || record_reservations(&rl, cfg) != E_OK)
 		return 0;
-	walk_regions(&rl, cfg->map, config_limit(cfg), size_region, &sz);
-	return sz.regions ? meta_bytes_for(&sz) : 0;
+	paddr_t limit = config_limit(cfg);
+	walk_regions(&rl, cfg->map, limit, size_region, &sz);
+	if (!sz.regions)
+		return 0;
+	/* As frame_init does when cfg->mem reaches every region: carve the
+	 * metadata from the top of the highest region that holds it, then
+	 * build the trees without it. The region array and the summaries
+	 * keep the first count; the carve can only shrink the trees. */
+	uint64_t need = meta_bytes_for(&sz);
+	struct meta_pick mp = { .pages = ALIGN_UP(need, PAGE_SIZE) >> PAGE_SHIFT, .below = ALL_ONES };
+	walk_regions(&rl, cfg->map, limit, pick_meta, &mp);
+	if (mp.fe == 0 || add_reservation(&rl, (mp.fe - mp.pages) << PAGE_SHIFT, mp.fe << PAGE_SHIFT,
+					  FRAME_RES_METADATA) != E_OK)
+		return need;
+	walk_regions(&rl, cfg->map, limit, size_region, &carved);
+	return need - sz.words * 8 + carved.words * 8;
 }
 
 /* Lay out the metadata at @meta and build every region's tree. */

@@ -2,8 +2,9 @@
 # fuzz.sh - build the memory-map parser fuzz target and run it.
 #
 #   scripts/fuzz.sh [SECONDS]    fuzz for SECONDS (default 60), seeded with
-#                                ../shared/memmaps and tests/fuzz-corpus;
-#                                new inputs go to build/fuzz/corpus
+#                                tests/data/memmaps, tests/fuzz-corpus and
+#                                tests/fuzz-regressions; new inputs go to
+#                                build/fuzz/corpus
 #   scripts/fuzz.sh --merge      keep in tests/fuzz-corpus a small set of inputs
 #                                (at most 200) from build/fuzz/corpus,
 #                                tests/fuzz-corpus and the seeds that reaches
@@ -14,14 +15,18 @@
 # Needs clang with libFuzzer. The target (tools/fuzz_mapparse.c) runs every
 # input through the parsers, memmap_from_efi, the planner and all outputs
 # under AddressSanitizer and UBSan; crashes land in build/fuzz/crash-*.
-# Run from the repository root.
+# After fixing one, copy it to tests/fuzz-regressions/ (and raise
+# FUZZ_REGRESSIONS in tests/host/test_fuzz_corpus.c): --merge keeps inputs
+# for coverage and may drop it, tests/fuzz-regressions is replayed for good.
+# Run from the repository root (make fuzz FUZZ_SECONDS=N does).
 set -eu
 
 OUT=build/fuzz
 BIN=$OUT/fuzz_mapparse
-SEEDS=../shared/memmaps
+SEEDS=tests/data/memmaps
 KEEP=tests/fuzz-corpus
-MAX_LEN=32768          # the largest shared map is about 21 KB
+REGRESSIONS=tests/fuzz-regressions
+MAX_LEN=32768          # the largest real map (tests/data/memmaps) is about 21 KB
 CORPUS_MAX=200         # what we are willing to keep in the repository
 SIZE_BIAS=5000         # bytes; see select_cover
 
@@ -51,7 +56,8 @@ build_cover() {
 # adding one edge does not beat a 2 KB file adding forty). Writes the
 # picks to $1.
 select_cover() {
-	find "$KEEP" "$OUT/corpus" "$SEEDS" -type f -size -${MAX_LEN}c |
+	{ find "$KEEP" "$OUT/corpus" -type f -size -${MAX_LEN}c
+	  find "$SEEDS" -type f -name '*.txt' -size -${MAX_LEN}c; } |
 		xargs "$OUT/fuzz_cover" >"$OUT/cover.txt"
 	python3 - "$OUT/cover.txt" "$1" "$CORPUS_MAX" "$SIZE_BIAS" <<'PY'
 import hashlib, os, sys
@@ -102,6 +108,6 @@ case "${1:-60}" in
 	cd "$OUT"
 	./fuzz_mapparse -max_total_time="$1" -max_len=$MAX_LEN -timeout=25 \
 		-rss_limit_mb=2048 -print_final_stats=1 \
-		corpus "../../$KEEP" "../../$SEEDS"
+		corpus "../../$KEEP" "../../$REGRESSIONS" "../../$SEEDS"
 	;;
 esac

@@ -202,7 +202,7 @@ static int run(const struct options *o, const char *name, const struct map_file 
 		report_show(out, name, &a, o->style);
 		break;
 	case CMD_PLAN:
-		plan_make(&a.clean, !o->no_1g, &p);
+		plan_make(&a.clean, a.map, !o->no_1g, &p);
 		report_plan(out, name, &a, &p, o->style);
 		break;
 	case CMD_SVG:

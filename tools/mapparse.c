@@ -532,6 +532,7 @@ int mapfile_parse(struct map_file *mf, const void *data, size_t len,
 	p.mf = mf;
 	p.err = err;
 	p.cur = -1;
+	p.carto_map = -1;
 	if (len > MAPPARSE_MAX_INPUT) {
 		mp_error(&p, 0, "input larger than %u MiB: not a memory map",
 			 MAPPARSE_MAX_INPUT >> 20);

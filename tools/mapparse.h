@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "efi_mem.h"
+#include "frame.h"
 
 enum map_kind {
 	MAP_KIND_EFI,        /* the firmware's memory map */
@@ -113,6 +114,13 @@ struct parsed_map {
 	unsigned uefi_major, uefi_minor;
 	uint32_t desc_size, desc_version;
 	uint64_t declared_count;
+
+	/* The kernel's frame allocator inputs (FMT_CARTO, a kernel 'fwmap'
+	 * dump only): the reservations frame_init got, and its limit. */
+	bool has_frame_inputs;
+	struct frame_reservation frame_res[FRAME_MAX_RESERVED];
+	size_t frame_res_count;
+	uint64_t frame_limit;
 
 	/* UEFI Shell summary (FMT_SHELL_EDK2 only), checked when parsed. */
 	struct shell_summary_line summary[SHELL_SUMMARY_MAX];

@@ -12,6 +12,16 @@
  *   Memory attributes table v<N>: <count> entries
  *     (rows as above)
  *
+ * The kernel's 'fwmap' dump adds, after 'end of map', what its frame
+ * allocator was given, so a plan can size the metadata as frame_init did:
+ *
+ *   frame allocator: <count> reservations, limit 0x<hex16>
+ *     0x<start hex16> 0x<end hex16> <kind> <kind name>
+ *   frame allocator metadata: <bytes> bytes
+ *
+ * The kind is enum frame_res_kind (frame.h) in decimal, the name is
+ * ignored; the metadata line is for people and tests, and is ignored here.
+ *
  * Columns: decimal index, Name(typenum) (the number is authoritative),
  * start and exclusive end (16 hex digits), decimal pages, a human size
  * (ignored), the attributes in hex, then their names (ignored). The end
@@ -50,11 +60,14 @@ static bool starts(struct cur *c, const char *s)
 	return true;
 }
 
-/* A number of the dump, or an error naming the field. */
-static int number(struct parser *p, unsigned no, enum num_result r, u128 v,
-		  u128 limit, const char *what)
+/* Read a number of the dump at *c with @read into *v, or an error naming
+ * the field. (Read first, then check: the value must not be fetched
+ * before the reader has stored it.) */
+static int number(struct parser *p, unsigned no, enum num_result (*read)(struct cur *, u128 *),
+		  struct cur *c, u128 *v, u128 limit, const char *what)
 {
-	return mp_want_num(p, no, "Carto dump: ", r, v, limit, what);
+	enum num_result r = read(c, v);
+	return mp_want_num(p, no, "Carto dump: ", r, *v, limit, what);
 }
 
 /* ---- header lines ---------------------------------------------------------- */
@@ -64,7 +77,7 @@ static int dump_start(struct parser *p, struct cur c, unsigned no)
 {
 	u128 v = 0;
 
-	if (number(p, no, cur_dec(&c, &v), v, U64_LIMIT, "the dump version") < 0)
+	if (number(p, no, cur_dec, &c, &v, U64_LIMIT, "the dump version") < 0)
 		return LINE_ERROR;
 	if (v != CARTO_VERSION)
 		return mp_error(p, no, "Carto dump version %llu: this analyzer reads v%d",
@@ -75,6 +88,7 @@ static int dump_start(struct parser *p, struct cur c, unsigned no)
 	p->carto_rows = 0;
 	p->carto_expect = 0;
 	p->carto_start_line = no;
+	p->carto_map = -1;
 	return LINE_MINE;
 }
 
@@ -95,16 +109,16 @@ static int firmware_line(struct parser *p, struct parsed_map *m, struct cur c,
 		return mp_error(p, no, "Carto dump: firmware line without ' revision 0x'");
 	snprintf(m->fw_vendor, sizeof(m->fw_vendor), "%.*s", (int)(rev - c.p), c.p);
 	c.p = rev + strlen(" revision ");
-	if (number(p, no, cur_hex0x(&c, &v), v, (u128)1 << 32, "a 32-bit firmware revision") < 0)
+	if (number(p, no, cur_hex0x, &c, &v, (u128)1 << 32, "a 32-bit firmware revision") < 0)
 		return LINE_ERROR;
 	m->fw_revision = (uint32_t)v;
 	if (!cur_lit(&c, ", UEFI "))
 		return mp_error(p, no, "Carto dump: expected ', UEFI <major>.<minor>'");
-	if (number(p, no, cur_dec(&c, &major), major, 1u << 16, "the UEFI major version") < 0)
+	if (number(p, no, cur_dec, &c, &major, 1u << 16, "the UEFI major version") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, "."))
 		return mp_error(p, no, "Carto dump: expected '.' in the UEFI version");
-	if (number(p, no, cur_dec(&c, &minor), minor, 1u << 16, "the UEFI minor version") < 0)
+	if (number(p, no, cur_dec, &c, &minor, 1u << 16, "the UEFI minor version") < 0)
 		return LINE_ERROR;
 	m->uefi_major = (unsigned)major;
 	m->uefi_minor = (unsigned)minor;
@@ -119,16 +133,16 @@ static int descriptors_line(struct parser *p, struct parsed_map *m, struct cur c
 	u128 count = 0, size = 0, version = 0;
 
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &count), count, MAPPARSE_MAX_DESCS + 1,
+	if (number(p, no, cur_dec, &c, &count, MAPPARSE_MAX_DESCS + 1,
 		   "the descriptor count") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, " of "))
 		return mp_error(p, no, "Carto dump: expected '<count> of <size> bytes'");
-	if (number(p, no, cur_dec(&c, &size), size, 1u << 16, "the descriptor size") < 0)
+	if (number(p, no, cur_dec, &c, &size, 1u << 16, "the descriptor size") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, " bytes, version "))
 		return mp_error(p, no, "Carto dump: expected 'bytes, version <n>'");
-	if (number(p, no, cur_dec(&c, &version), version, (u128)1 << 32,
+	if (number(p, no, cur_dec, &c, &version, (u128)1 << 32,
 		   "the descriptor version") < 0)
 		return LINE_ERROR;
 	m->declared_count = (uint64_t)count;
@@ -158,7 +172,7 @@ static int row_type(struct parser *p, struct cur *c, unsigned no, uint32_t *type
 	enum num_result r = cur_hex0x(&n, &v);
 	if (r == NUM_NONE)
 		r = cur_dec(&n, &v);
-	if (number(p, no, r, v, (u128)1 << 32, "a 32-bit type number") < 0)
+	if (mp_want_num(p, no, "Carto dump: ", r, v, (u128)1 << 32, "a 32-bit type number") < 0)
 		return -1;
 	if (!cur_eol(&n))
 		return mp_error(p, no, "Carto dump: junk in the type number");
@@ -174,7 +188,7 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 
 	memset(&d, 0, sizeof(d));
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &idx), idx, U64_LIMIT, "the row index") < 0)
+	if (number(p, no, cur_dec, &c, &idx, U64_LIMIT, "the row index") < 0)
 		return -1;
 	if (idx != index)
 		return mp_error(p, no, "Carto dump: row %llu where row %llu was expected "
@@ -184,13 +198,13 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 	if (row_type(p, &c, no, &d.type) < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &start), start, U64_LIMIT, "the 0x start address") < 0)
+	if (number(p, no, cur_hex0x, &c, &start, U64_LIMIT, "the 0x start address") < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_hex0x(&c, &end), end, U64_LIMIT, "the 0x end address") < 0)
+	if (number(p, no, cur_hex0x, &c, &end, U64_LIMIT, "the 0x end address") < 0)
 		return -1;
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &pages), pages, U64_LIMIT, "the page count") < 0)
+	if (number(p, no, cur_dec, &c, &pages, U64_LIMIT, "the page count") < 0)
 		return -1;
 	for (int t = 0; t <= SIZE_TOKENS_MAX; t++) {
 		cur_skip_spaces(&c);
@@ -200,7 +214,7 @@ static int row(struct parser *p, struct cur c, unsigned no, uint64_t index)
 		while (!cur_eol(&c) && !is_space(*c.p))
 			c.p++;
 	}
-	if (number(p, no, cur_hex0x(&c, &attr), attr, U64_LIMIT, "the 0x attributes") < 0)
+	if (number(p, no, cur_hex0x, &c, &attr, U64_LIMIT, "the 0x attributes") < 0)
 		return -1;
 	/* An end past 2^64 is printed saturated (or wrapped, by older dumps). */
 	u128 want = start + (pages << EFI_PAGE_SHIFT);
@@ -225,7 +239,7 @@ static int rows_state(struct parser *p, struct cur c, unsigned no)
 		return LINE_MINE;
 	if (starts(&c, "end of map:")) {
 		cur_skip_spaces(&c);
-		if (number(p, no, cur_dec(&c, &count), count, U64_LIMIT, "the count") < 0)
+		if (number(p, no, cur_dec, &c, &count, U64_LIMIT, "the count") < 0)
 			return LINE_ERROR;
 		if (count != p->carto_expect || p->carto_rows != p->carto_expect)
 			return mp_error(p, no, "Carto dump: 'end of map' says %llu descriptors, "
@@ -234,6 +248,7 @@ static int rows_state(struct parser *p, struct cur c, unsigned no)
 					(unsigned long long)p->carto_expect,
 					(unsigned long long)p->carto_rows);
 		p->carto = CARTO_TRAILER;
+		p->carto_map = p->cur;
 		return mp_close(p) < 0 ? LINE_ERROR : LINE_MINE;
 	}
 	if (starts(&c, "error:")) {
@@ -260,13 +275,13 @@ static int memattr_start(struct parser *p, struct cur c, unsigned no)
 {
 	u128 version = 0, count = 0;
 
-	if (number(p, no, cur_dec(&c, &version), version, (u128)1 << 32,
+	if (number(p, no, cur_dec, &c, &version, (u128)1 << 32,
 		   "the table version") < 0)
 		return LINE_ERROR;
 	if (!cur_lit(&c, ":"))
 		return mp_error(p, no, "Carto dump: expected ':' after the table version");
 	cur_skip_spaces(&c);
-	if (number(p, no, cur_dec(&c, &count), count, MAPPARSE_MAX_DESCS + 1,
+	if (number(p, no, cur_dec, &c, &count, MAPPARSE_MAX_DESCS + 1,
 		   "the entry count") < 0)
 		return LINE_ERROR;
 	if (!mp_begin(p, MAP_KIND_MEMATTR, FMT_CARTO,
@@ -304,6 +319,64 @@ static int memattr_state(struct parser *p, struct cur c, unsigned no)
 	return LINE_MINE;
 }
 
+/* "frame allocator: <count> reservations, limit 0x<hex>" after a dump's
+ * 'end of map': the kernel's frame_init inputs for that map. */
+static int reservations_start(struct parser *p, struct cur c, unsigned no)
+{
+	u128 count = 0, limit = 0;
+
+	if (p->carto_map < 0 || (size_t)p->carto_map >= p->mf->count)
+		return mp_error(p, no, "Carto dump: 'frame allocator:' without a map before it");
+	struct parsed_map *m = &p->mf->maps[p->carto_map];
+	if (m->has_frame_inputs)
+		return mp_error(p, no, "Carto dump: a second 'frame allocator:' section for one map");
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_dec, &c, &count, FRAME_MAX_RESERVED, "the reservation count") < 0)
+		return LINE_ERROR;
+	if (!starts(&c, "reservations, limit"))
+		return mp_error(p, no, "Carto dump: expected 'reservations, limit 0x...' after "
+				"the reservation count");
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_hex0x, &c, &limit, U64_LIMIT, "the limit") < 0)
+		return LINE_ERROR;
+	m->has_frame_inputs = true;
+	m->frame_limit = (uint64_t)limit;
+	m->frame_res_count = 0;
+	p->carto_expect = (uint64_t)count;
+	p->carto_rows = 0;
+	p->carto = count ? CARTO_RESERVATIONS : CARTO_TRAILER;
+	return LINE_MINE;
+}
+
+/* "0x<start> 0x<end> <kind> <name>" */
+static int reservations_state(struct parser *p, struct cur c, unsigned no)
+{
+	struct parsed_map *m = &p->mf->maps[p->carto_map];
+	u128 start = 0, end = 0, kind = 0;
+
+	cur_skip_spaces(&c);
+	struct cur probe = c;
+	if (!cur_lit(&probe, "0x"))
+		return mp_error(p, no, "Carto dump: frame allocator reservations truncated "
+				"(%llu of %llu rows)", (unsigned long long)p->carto_rows,
+				(unsigned long long)p->carto_expect);
+	if (number(p, no, cur_hex0x, &c, &start, U64_LIMIT, "the reservation start") < 0)
+		return LINE_ERROR;
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_hex0x, &c, &end, U64_LIMIT, "the reservation end") < 0)
+		return LINE_ERROR;
+	cur_skip_spaces(&c);
+	if (number(p, no, cur_dec, &c, &kind, FRAME_RES_METADATA, "the reservation kind") < 0)
+		return LINE_ERROR;
+	if (end < start)
+		return mp_error(p, no, "Carto dump: reservation ends before it starts");
+	m->frame_res[m->frame_res_count++] = (struct frame_reservation){
+		(paddr_t)start, (paddr_t)end, (uint32_t)kind, 0 };
+	if (++p->carto_rows == p->carto_expect)
+		p->carto = CARTO_TRAILER;
+	return LINE_MINE;
+}
+
 int carto_line(struct parser *p, struct cur c, unsigned no)
 {
 	struct parsed_map *m = mp_current(p);
@@ -327,9 +400,13 @@ int carto_line(struct parser *p, struct cur c, unsigned no)
 			return dump_start(p, c, no);
 		if (starts(&c, MEMATTR_MAGIC))
 			return memattr_start(p, c, no);
+		if (starts(&c, "frame allocator:"))
+			return reservations_start(p, c, no);
 		return LINE_MINE;
 	case CARTO_MEMATTR:
 		return memattr_state(p, c, no);
+	case CARTO_RESERVATIONS:
+		return reservations_state(p, c, no);
 	}
 	return LINE_NOT_MINE;
 }
@@ -346,6 +423,10 @@ int carto_eof(struct parser *p, unsigned last_line)
 	case CARTO_MEMATTR:
 		return mp_error(p, last_line, "Carto dump: memory attributes table truncated "
 				"(%llu of %llu entries)", (unsigned long long)p->carto_rows,
+				(unsigned long long)p->carto_expect);
+	case CARTO_RESERVATIONS:
+		return mp_error(p, last_line, "Carto dump: frame allocator reservations truncated "
+				"(%llu of %llu rows)", (unsigned long long)p->carto_rows,
 				(unsigned long long)p->carto_expect);
 	default:
 		return 0;

@@ -115,6 +115,7 @@ enum carto_state {
 	CARTO_ROWS,           /* after the "descriptors:" line */
 	CARTO_TRAILER,        /* after "end of map": totals, warnings */
 	CARTO_MEMATTR,        /* in the memory attributes table section */
+	CARTO_RESERVATIONS,   /* in the kernel's frame allocator section */
 };
 
 struct parser {
@@ -134,6 +135,7 @@ struct parser {
 	uint64_t carto_expect;       /* rows the current section announced */
 	uint64_t carto_rows;         /* rows read in it */
 	unsigned carto_start_line;
+	long carto_map;              /* the dump's firmware map, or -1 */
 
 	/* e820 entries of the open map, converted when it closes. */
 	struct e820_ent *e820;

@@ -42,11 +42,25 @@ uint64_t plan_ram_runs(const struct memmap *m)
 	return n;
 }
 
-uint64_t plan_alloc_meta_bytes(const struct memmap *m)
+void plan_frame_config(const struct memmap *m, const struct parsed_map *src,
+		       struct frame_config *cfg)
 {
-	/* Exactly what the kernel's frame_init carves (mm/frame.c), for the
-	 * map alone: the kernel's own reservations are not known here. */
-	struct frame_config cfg = { .map = m };
+	static const struct frame_reservation lowmem = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+
+	*cfg = (struct frame_config){ .map = m, .res = &lowmem, .res_count = 1,
+				      .limit = DMAP_MAX_PHYS };
+	if (src && src->has_frame_inputs) {
+		cfg->res = src->frame_res;
+		cfg->res_count = src->frame_res_count;
+		cfg->limit = src->frame_limit;
+	}
+}
+
+uint64_t plan_alloc_meta_bytes(const struct memmap *m, const struct parsed_map *src)
+{
+	struct frame_config cfg;
+
+	plan_frame_config(m, src, &cfg);
 	return frame_meta_bytes(&cfg);
 }
 
@@ -56,7 +70,8 @@ uint64_t plan_window_chunks(uint64_t tables)
 	return tables / frames_per_chunk + (tables % frames_per_chunk != 0);
 }
 
-void plan_make(const struct memmap *m, bool has_1g, struct plan *p)
+void plan_make(const struct memmap *m, const struct parsed_map *src, bool has_1g,
+	       struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->has_1g = has_1g;
@@ -65,5 +80,6 @@ void plan_make(const struct memmap *m, bool has_1g, struct plan *p)
 	p->table_bytes = p->dm.tables * PAGE_SIZE;
 	p->window_chunks = plan_window_chunks(p->dm.tables);
 	p->window_bytes = p->window_chunks * PT_POOL_CHUNK;
-	p->alloc_meta_bytes = plan_alloc_meta_bytes(m);
+	p->alloc_meta_bytes = plan_alloc_meta_bytes(m, src);
+	p->meta_from_kernel = src && src->has_frame_inputs;
 }

@@ -137,9 +137,14 @@ static void text_plan(FILE *f, const char *name, const struct analysis *a,
 	fprintf(f, "page-table window: %" PRIu64 " pool chunk%s of 2 MiB = %" PRIu64
 		" bytes mapped (ceil(tables * 4 KiB / 2 MiB))\n", p->window_chunks,
 		p->window_chunks == 1 ? "" : "s", p->window_bytes);
-	fprintf(f, "allocator metadata: %" PRIu64 " bytes (%s; what the kernel's frame "
-		"allocator carves: ~1.1 bits per 4 KiB frame)\n", p->alloc_meta_bytes,
-		human_size(s, p->alloc_meta_bytes));
+	fprintf(f, "allocator metadata: %" PRIu64 " bytes (%s, ~1.1 bits per managed 4 KiB frame)\n",
+		p->alloc_meta_bytes, human_size(s, p->alloc_meta_bytes));
+	if (p->meta_from_kernel)
+		fprintf(f, "  as the kernel's frame allocator used it, with the %zu reservations "
+			"this dump lists\n", a->map->frame_res_count);
+	else
+		fprintf(f, "  with the first MiB reserved, as the kernel does; each of the boot's own\n"
+			"  reservations that splits a region adds about 200 bytes in the kernel\n");
 	fprintf(f, "not mapped (not RAM for Carto):\n");
 	for (size_t i = 0; i < a->total_count; i++)
 		if (!mem_type_is_ram(a->totals[i].type))
@@ -304,8 +309,9 @@ static void json_plan(FILE *f, const char *name, const struct analysis *a,
 		d->tables, p->table_bytes);
 	fprintf(f, "  \"window_chunks\": %" PRIu64 ",\n  \"window_bytes\": %" PRIu64 ",\n",
 		p->window_chunks, p->window_bytes);
-	fprintf(f, "  \"alloc_meta_bytes\": %" PRIu64 ",\n  \"not_mapped\": [",
-		p->alloc_meta_bytes);
+	fprintf(f, "  \"alloc_meta_bytes\": %" PRIu64 ",\n  \"alloc_meta_reservations\": \"%s\",\n"
+		"  \"not_mapped\": [", p->alloc_meta_bytes,
+		p->meta_from_kernel ? "kernel dump" : "low memory only");
 	json_totals(f, a, TOTALS_NOT_RAM);
 	fprintf(f, ",\n");
 	json_warnings(f, a);

@@ -4,14 +4,14 @@
 #   tests/host/test_analyzer.sh [CARTO_MEMMAP [MEMMAPS_DIR]]
 #
 # Run from the repository root (defaults: build/host/carto-memmap and
-# ../shared/memmaps). For every shared map: show, plan and their --json
+# tests/data/memmaps). For every real map: show, plan and their --json
 # forms succeed and the JSON is valid; the SVG is well-formed XML
 # (xmllint --noout) and renders (rsvg-convert). Bad inputs give
 # "FILE:LINE: problem" on stderr, exit status 1 and nothing on stdout.
 # A missing tool is a failure, never a skip. Ends with "N passed, N failed".
 
 TOOL=${1:-build/host/carto-memmap}
-MAPS=${2:-../shared/memmaps}
+MAPS=${2:-tests/data/memmaps}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/carto-analyzer.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
@@ -78,7 +78,16 @@ for f in "$MAPS"/*.txt; do
 		i=$((i + 1))
 	done
 done
-check "found the shared maps ($count)" test "$count" -ge 15
+
+# The README's table lists every map ("| NAME.txt | ..."); each must be
+# here, and nothing else.
+listed=$(sed -n 's/^| \([^ |]*\.txt\) |.*/\1/p' "$MAPS/README.md" 2>/dev/null)
+check "map list $MAPS/README.md lists maps" test -n "$listed"
+for name in $listed; do
+	check "listed map $MAPS/$name is readable" test -r "$MAPS/$name"
+done
+nlisted=$(echo "$listed" | grep -c .)
+check "found the $nlisted listed maps in $MAPS ($count .txt files)" test "$count" -eq "$nlisted"
 
 # ---- standard input, selection, usage ------------------------------------------
 first=$(ls "$MAPS"/*.txt | head -1)

@@ -284,7 +284,7 @@ static void test_never_mapped(void)
 }
 
 /* OVMF on QEMU i440FX with 3 GiB, as the firmware reported it
- * (/work/shared/memmaps/10-qemu-i440fx-ovmf-3g-efi.txt, inclusive ends made
+ * (tests/data/memmaps/10-qemu-i440fx-ovmf-3g-efi.txt, inclusive ends made
  * exclusive). */
 static const struct { paddr_t start, end; uint32_t type; } qemu_3g[] = {
 	{ 0x000000000, 0x000001000, EFI_BS_CODE },

@@ -9,7 +9,7 @@
  * What is covered: the API contract (every status), the policy (which map
  * types are handed out, reservations, the 4 GiB zone, the limit), the
  * accounting identity, exhaustion, fragmentation, alignment of every
- * order, zeroing and poisoning, init from every shared real memory map,
+ * order, zeroing and poisoning, init from every real memory map (tests/data/memmaps),
  * 1 TiB and 4 TiB maps (init writes a handful of metadata pages, checked
  * with mincore), and long random alloc/free sequences against a shadow
  * model that also proves E_NOMEM is only returned when no block exists.
@@ -26,6 +26,7 @@
 #include "mapparse.h"
 #include "physmem.h"
 #include "tap.h"
+#include "testdata.h"
 
 #define FRAMES(bytes) ((uint64_t)(bytes) >> PAGE_SHIFT)
 
@@ -744,8 +745,8 @@ static void test_init_input(void)
 	check_accounting(&fa, "init: reservations");
 	struct frame_config mc = { .map = &b.m, .res = ov, .res_count = ARRAY_SIZE(ov), .mem = &pm.fm };
 	uint64_t planned = frame_meta_bytes(&mc);
-	TAP_CHECK(planned >= st.meta_bytes && planned <= st.reserved[FRAME_RES_METADATA] * PAGE_SIZE,
-		  "init: frame_meta_bytes %" PRIu64 " plans what frame_init carved (%" PRIu64 " used)",
+	TAP_CHECK(planned == st.meta_bytes && planned <= st.reserved[FRAME_RES_METADATA] * PAGE_SIZE,
+		  "init: frame_meta_bytes %" PRIu64 " is what frame_init used (%" PRIu64 ")",
 		  planned, st.meta_bytes);
 	physmem_destroy(&pm);
 }
@@ -827,15 +828,6 @@ static void test_large(void)
 
 /* ---- the real maps ---------------------------------------------------------------------- */
 
-static char root[512];
-
-static void find_root(void)
-{
-	const char *f = __FILE__;
-	const char *tail = strstr(f, "tests/host/");
-	snprintf(root, sizeof(root), "%.*s", tail ? (int)(tail - f) : 0, f);
-}
-
 static const char *const real_maps[] = {
 	"02-apple-macmini3-1-efi110-198-entries.txt",
 	"03-intel-mac-2006-efi-shell-memmap.txt",
@@ -900,6 +892,10 @@ static void check_real_map(const char *file, size_t idx, const struct parsed_map
 	TAP_CHECK(r == E_OK && st.managed + st.reserved[FRAME_RES_METADATA] == want,
 		  "%s: init -> %s, %" PRIu64 " frames managed in %u regions, metadata %" PRIu64 " bytes",
 		  what, status_name(r), st.managed, st.regions, st.meta_bytes);
+	struct frame_config mc = { .map = &m, .res = res, .res_count = n };
+	TAP_CHECK(frame_meta_bytes(&mc) == st.meta_bytes,
+		  "%s: frame_meta_bytes %" PRIu64 " is what frame_init used (%" PRIu64 ")", what,
+		  frame_meta_bytes(&mc), st.meta_bytes);
 	check_accounting(&fa, what);
 	struct blocks l = { 0 };
 	size_t bad = 0;
@@ -919,14 +915,10 @@ out:
 
 static void test_real_maps(void)
 {
-	char dir[700];
-	const char *env = getenv("CARTO_MEMMAPS");
+	const char *dir = testdata_memmaps();
 	size_t checked = 0;
 
-	find_root();
-	snprintf(dir, sizeof(dir), "%s", env ? env : "");
-	if (!env)
-		snprintf(dir, sizeof(dir), "%s../shared/memmaps", root);
+	testdata_check_memmaps(dir, ARRAY_SIZE(real_maps), "test_frame");
 	for (size_t i = 0; i < ARRAY_SIZE(real_maps); i++) {
 		char path[1024];
 		size_t len = 0;

@@ -1,11 +1,15 @@
 /*
- * test_fuzz_corpus.c - replay the kept fuzz corpus (tests/fuzz-corpus/).
+ * test_fuzz_corpus.c - replay the kept fuzz corpus (tests/fuzz-corpus/)
+ * and the fuzzer's past findings (tests/fuzz-regressions/).
  *
- * Every input scripts/fuzz.sh kept is run through the parsers, the
- * analysis, the planner and every output (tools/exercise.c, the same code
- * the fuzz target runs), under this build's ASan/UBSan. Each must keep the
- * invariants. An empty or missing corpus is a failure, not a pass.
- * CARTO_FUZZ_CORPUS overrides the directory.
+ * Every input is run through the parsers, the analysis, the planner and
+ * every output (tools/exercise.c, the same code the fuzz target runs),
+ * under this build's ASan/UBSan. Each must keep the invariants.
+ * scripts/fuzz.sh --merge rewrites tests/fuzz-corpus (inputs that reach
+ * every edge); it never touches tests/fuzz-regressions, where an input
+ * that once broke an invariant stays for good. An empty or missing
+ * corpus, or fewer regressions than were committed, is a failure, not a
+ * pass. CARTO_FUZZ_CORPUS overrides the corpus directory.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -16,30 +20,26 @@
 #include "exercise.h"
 #include "tap.h"
 
-/* tests/fuzz-corpus, found from where this file was compiled. */
-static void corpus_dir(char *dir, size_t cap)
+/* Inputs committed in tests/fuzz-regressions: raise it when adding one. */
+#define FUZZ_REGRESSIONS 10
+
+/* tests/<name>, found from where this file was compiled. */
+static void tests_dir(char *dir, size_t cap, const char *name)
 {
-	const char *env = getenv("CARTO_FUZZ_CORPUS");
 	const char *f = __FILE__;
 	const char *tail = strstr(f, "tests/host/");
 
-	if (env)
-		snprintf(dir, cap, "%s", env);
-	else
-		snprintf(dir, cap, "%.*stests/fuzz-corpus", tail ? (int)(tail - f) : 0, f);
+	snprintf(dir, cap, "%.*stests/%s", tail ? (int)(tail - f) : 0, f, name);
 }
 
-int main(void)
+/* Replay every regular file in @dir; returns how many were read. */
+static size_t replay(const char *dir, FILE *sink)
 {
-	char dir[600], path[1200], why[200];
-	FILE *sink = fopen("/dev/null", "w");
+	char path[1200], why[200];
 	size_t files = 0;
-	DIR *d;
+	DIR *d = opendir(dir);
 
-	tap_plan_unknown();
-	corpus_dir(dir, sizeof(dir));
-	d = opendir(dir);
-	TAP_CHECK(d != NULL && sink != NULL, "corpus directory %s opens", dir);
+	TAP_CHECK(d != NULL, "directory %s opens", dir);
 	for (struct dirent *e; d && (e = readdir(d)); ) {
 		struct stat st;
 		size_t len = 0;
@@ -47,7 +47,7 @@ int main(void)
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		char *data = read_file(path, &len);
-		if (!TAP_CHECK(data != NULL, "%s: readable", e->d_name))
+		if (!TAP_CHECK(data != NULL, "%s: readable", path))
 			continue;
 		int r = mapfile_exercise(data, len, sink, why);
 		TAP_CHECK(r == 0, "%s (%zu bytes): invariants hold%s%s", e->d_name, len,
@@ -57,8 +57,28 @@ int main(void)
 	}
 	if (d)
 		closedir(d);
-	if (sink)
-		fclose(sink);
-	TAP_CHECK(files > 0, "corpus holds %zu inputs", files);
+	return files;
+}
+
+int main(void)
+{
+	char dir[600];
+	const char *env = getenv("CARTO_FUZZ_CORPUS");
+	FILE *sink = fopen("/dev/null", "w");
+
+	tap_plan_unknown();
+	if (!TAP_CHECK(sink != NULL, "/dev/null opens"))
+		return tap_done();
+	if (env && *env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else
+		tests_dir(dir, sizeof(dir), "fuzz-corpus");
+	size_t n = replay(dir, sink);
+	TAP_CHECK(n > 0, "corpus %s holds %zu inputs", dir, n);
+	tests_dir(dir, sizeof(dir), "fuzz-regressions");
+	n = replay(dir, sink);
+	TAP_CHECK(n >= FUZZ_REGRESSIONS, "regressions %s: %zu inputs replayed (%d committed)", dir, n,
+		  FUZZ_REGRESSIONS);
+	fclose(sink);
 	return tap_done();
 }

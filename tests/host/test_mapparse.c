@@ -1,7 +1,7 @@
 /*
  * test_mapparse.c - the memory-map parsers, the analysis and the plan.
  *
- *  1. Every map in ../shared/memmaps parses into the maps, kinds, formats
+ *  1. Every map in tests/data/memmaps parses into the maps, kinds, formats
  *     and descriptor counts listed below, and its bytes per type equal the
  *     totals listed below. Those totals were computed outside this code
  *     (by reading each file with separate regular expressions, one per
@@ -29,6 +29,7 @@
 #include "pt_check.h"
 #include "frame.h"
 #include "tap.h"
+#include "testdata.h"
 
 #define MAX_MAPS   3
 #define MAX_TOTALS 12
@@ -127,29 +128,6 @@ static const struct want_file files[] = {
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static char root[512];
-
-/* The repository root, from where this file was compiled. */
-static void find_root(void)
-{
-	const char *f = __FILE__;
-	const char *tail = strstr(f, "tests/host/");
-	size_t n = tail ? (size_t)(tail - f) : 0;
-	snprintf(root, sizeof(root), "%.*s", (int)n, f);
-	if (root[0] == '\0')
-		snprintf(root, sizeof(root), "./");
-}
-
-static const char *memmaps_dir(void)
-{
-	static char dir[600];
-	const char *env = getenv("CARTO_MEMMAPS");
-	if (env)
-		return env;
-	snprintf(dir, sizeof(dir), "%s../shared/memmaps", root);
-	return dir;
-}
-
 /* Parse a string; returns the parse result. */
 static int parse_str(struct map_file *mf, const char *s, struct parse_error *e)
 {
@@ -225,7 +203,7 @@ static void check_plan(const char *what, const struct memmap *m, bool has_1g)
 	struct pt_scan scan;
 
 	memset(&s, 0, sizeof(s));
-	plan_make(m, has_1g, &p);
+	plan_make(m, NULL, has_1g, &p);
 	uint64_t ram = ram_runs(m, &s);
 	if (arena_init(&a, p.dm.tables + 1, ARENA_DEFAULT_PHYS) != 0) {
 		TAP_CHECK(0, "%s: arena for %llu tables", what, (unsigned long long)p.dm.tables);
@@ -259,7 +237,7 @@ static void check_plan(const char *what, const struct memmap *m, bool has_1g)
 	arena_destroy(&a);
 }
 
-/* ---- the shared maps ---------------------------------------------------- */
+/* ---- the real maps (tests/data/memmaps) -------------------------------- */
 
 static void check_totals(const char *what, const struct parsed_map *m,
 			 const struct want_map *w)
@@ -290,9 +268,9 @@ static void check_file(const struct want_file *wf)
 	char *data;
 	size_t nmaps = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", memmaps_dir(), wf->name);
+	snprintf(path, sizeof(path), "%s/%s", testdata_memmaps(), wf->name);
 	data = read_file(path, &len);
-	if (!TAP_CHECK(data != NULL, "%s: readable", wf->name))
+	if (!TAP_CHECK(data != NULL, "%s: readable", path))
 		return;
 	while (nmaps < MAX_MAPS && wf->maps[nmaps].count)
 		nmaps++;
@@ -343,9 +321,10 @@ static void check_shell_summary(void)
 	struct parse_error e = { 0 };
 
 	snprintf(path, sizeof(path), "%s/13-intel-desktop-opencore-shell-memmap.txt",
-		 memmaps_dir());
+		 testdata_memmaps());
 	data = read_file(path, &len);
-	if (!TAP_CHECK(data && mapfile_parse(&mf, data, len, &e) == 0, "shell summary: parse"))
+	if (!TAP_CHECK(data && mapfile_parse(&mf, data, len, &e) == 0, "shell summary: %s parses",
+		       path))
 		return free(data);
 	data[len] = '\0';
 	for (char *l = strtok(data, "\n"); l; l = strtok(NULL, "\n")) {
@@ -458,6 +437,24 @@ static const struct {
 	  "end of map: 0 descriptors\nMemory attributes table v1: 2 entries\n"
 	  "    0 RuntimeServicesCode(5) 0x0000000000001000 0x0000000000002000 1 4.0 KiB 0x8000000000020000 RO RUNTIME\n"
 	  "totals:\n", 6, "memory attributes table truncated" },
+#define FRAME_DUMP "Carto memory map dump v1\ndescriptors: 1 of 48 bytes, version 1\n" \
+	"    0 Conventional(7)    0x0000000000000000 0x0000000000001000            1   4.0 KiB 0x000000000000000f\n" \
+	"end of map: 1 descriptors\nframe allocator: 2 reservations, limit 0x0000400000000000\n"
+	{ "carto frame reservations truncated", FRAME_DUMP
+	  "  0x0000000000000000 0x0000000000100000 6 low memory\nframe allocator metadata: 64 bytes\n",
+	  7, "frame allocator reservations truncated (1 of 2 rows)" },
+	{ "carto frame reservation kind", FRAME_DUMP
+	  "  0x0000000000000000 0x0000000000100000 7 allocator\n", 6, "reservation kind" },
+	{ "carto frame reservation backwards", FRAME_DUMP
+	  "  0x0000000000200000 0x0000000000100000 0 kernel\n", 6, "ends before it starts" },
+	{ "carto frame section twice", FRAME_DUMP "  0x0 0x1000 6 low memory\n"
+	  "  0x1000 0x2000 0 kernel\nframe allocator: 0 reservations, limit 0x0\n", 8,
+	  "a second 'frame allocator:' section" },
+	{ "carto descriptor count", "Carto memory map dump v1\n"
+	  "descriptors: 8193 of 48 bytes, version 1\n", 2, "the descriptor count is too large" },
+	{ "carto firmware revision", "Carto memory map dump v1\n"
+	  "firmware: X revision 0x100000000, UEFI 2.70\n", 2, "firmware revision is too large" },
+#undef FRAME_DUMP
 };
 
 static void check_bad_inputs(void)
@@ -685,17 +682,23 @@ static void check_formulas(void)
 	};
 	struct memmap m = { ent, ARRAY_SIZE(ent), ARRAY_SIZE(ent) };
 
-	/* The plan asks the allocator itself (frame_meta_bytes), so check it
-	 * is that figure, and that it is the "about one bit per frame" the
-	 * design promises on a large map: 32 KiB per GiB is exactly 1 bit. */
-	struct frame_config cfg = { .map = &m };
-	TAP_CHECK(plan_alloc_meta_bytes(&m) == frame_meta_bytes(&cfg) &&
-		  plan_alloc_meta_bytes(&m) > 0 && plan_ram_runs(&m) == 2,
-		  "allocator metadata of a small map is frame_meta_bytes (%llu), 2 runs",
-		  (unsigned long long)plan_alloc_meta_bytes(&m));
+	/* The plan asks the allocator itself (frame_meta_bytes) with the
+	 * kernel's limit and low-memory reservation (the first run is all low
+	 * memory, so only the page at 1 MiB is managed), so check it is that
+	 * figure, and that it is the "about one bit per frame" the design
+	 * promises on a large map: 32 KiB per GiB is exactly 1 bit. */
+	struct frame_reservation low = { 0, FRAME_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
+	struct frame_config cfg = { .map = &m, .res = &low, .res_count = 1, .limit = DMAP_MAX_PHYS };
+	struct frame_config alone = { .map = &m };
+	uint64_t planned = plan_alloc_meta_bytes(&m, NULL);
+	TAP_CHECK(planned == frame_meta_bytes(&cfg) && planned > 0 &&
+		  planned < frame_meta_bytes(&alone) && plan_ram_runs(&m) == 2,
+		  "allocator metadata of a small map is frame_meta_bytes with low memory reserved "
+		  "(%llu, %llu without), 2 runs", (unsigned long long)planned,
+		  (unsigned long long)frame_meta_bytes(&alone));
 	struct mem_entry big[] = { { 4 * GiB, 68 * GiB, EFI_CONVENTIONAL, 0, 0 } };
 	struct memmap mb = { big, 1, 1 };
-	uint64_t per_gib = plan_alloc_meta_bytes(&mb) / 64;
+	uint64_t per_gib = plan_alloc_meta_bytes(&mb, NULL) / 64;
 	TAP_CHECK(per_gib >= 32 * KiB && per_gib <= 40 * KiB,
 		  "allocator metadata for 64 GiB: %llu bytes per GiB (1 bit/frame = 32768)",
 		  (unsigned long long)per_gib);
@@ -704,10 +707,61 @@ static void check_formulas(void)
 		  "window chunks: ceil(tables * 4 KiB / 2 MiB)");
 }
 
+/*
+ * The plan of a kernel 'fwmap' dump (tests/data/fwmap) sizes the
+ * allocator's metadata exactly as that boot's kernel did: the figure is
+ * read from the kernel's own "frames: ... meta_bytes=N" line with sscanf,
+ * not through the parser. Without the dump's reservation section the plan
+ * reserves only low memory, so it must come out lower (the boot's
+ * reservations split regions).
+ */
+static void check_kernel_dump(const char *file, uint64_t regions_min)
+{
+	char path[900], *data;
+	size_t len = 0;
+	uint64_t kernel = 0, without = 0;
+	struct map_file mf;
+	struct parse_error e = { 0 };
+	struct analysis a;
+	struct plan p;
+	char err[200];
+
+	testdata_path(path, sizeof(path), file);
+	data = read_file(path, &len);
+	if (!TAP_CHECK(data != NULL, "%s: readable", path))
+		return;
+	for (const char *l = data; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		unsigned long long v;
+		if (sscanf(l, "frames: init_tsc=%*u meta_bytes=%llu", &v) == 1)
+			kernel = v;
+	}
+	TAP_CHECK(kernel > 0, "%s: the kernel's meta_bytes= line", file);
+	if (!TAP_CHECK(mapfile_parse(&mf, data, len, &e) == 0, "%s: parses (%u: %s)", file, e.line, e.msg)) {
+		free(data);
+		return;
+	}
+	TAP_CHECK(mf.maps[0].has_frame_inputs && mf.maps[0].frame_res_count >= regions_min,
+		  "%s: the frame allocator section lists %zu reservations", file,
+		  mf.maps[0].frame_res_count);
+	if (TAP_CHECK(analyze_map(&a, &mf, 0, err, sizeof(err)) == 0, "%s: analysis (%s)", file, err)) {
+		plan_make(&a.clean, a.map, true, &p);
+		TAP_CHECK(p.meta_from_kernel && p.alloc_meta_bytes == kernel,
+			  "%s: plan's allocator metadata %llu bytes = the kernel's %llu", file,
+			  (unsigned long long)p.alloc_meta_bytes, (unsigned long long)kernel);
+		without = plan_alloc_meta_bytes(&a.clean, NULL);
+		TAP_CHECK(without > 0 && without < kernel,
+			  "%s: without the boot's reservations the plan says less (%llu)", file,
+			  (unsigned long long)without);
+	}
+	analysis_free(&a);
+	mapfile_free(&mf);
+	free(data);
+}
+
 int main(void)
 {
 	tap_plan_unknown();
-	find_root();
+	testdata_check_memmaps(testdata_memmaps(), ARRAY_SIZE(files), "test_mapparse");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		check_file(&files[i]);
 	check_shell_summary();
@@ -717,5 +771,6 @@ int main(void)
 	check_special();
 	check_too_many();
 	check_formulas();
+	check_kernel_dump("fwmap/qemu-q35-ovmf-512m.txt", 4);
 	return tap_done();
 }
