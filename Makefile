@@ -42,7 +42,8 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 MM_SRCS       := $(wildcard mm/*.c)
 # base/: freestanding code both the loader and the kernel use (built like mm/).
 BASE_SRCS     := $(wildcard base/*.c)
-KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/*.S)
+# kernel/selftest/: the in-kernel self-tests (kernel/selftest/selftest.h).
+KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
 LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)
 MEMDUMP_SRCS  := $(wildcard efi/memdump/*.c)
 EFICOMMON_SRCS:= $(wildcard efi/common/*.c) $(wildcard efi/common/*.S)

@@ -9,7 +9,7 @@
 #include "memlayout.h"
 #include "panic.h"
 #include "pt.h"
-#include "selftest.h"
+#include "selftest/selftest.h"
 
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "traps.S pushes 22 words");
 _Static_assert(__builtin_offsetof(struct trap_frame, vector) == 15 * 8, "15 registers first");

@@ -13,7 +13,7 @@
 #include "mmio.h"
 #include "panic.h"
 #include "report.h"
-#include "selftest.h"
+#include "selftest/selftest.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {

@@ -5,7 +5,7 @@
 #include "console.h"
 #include "io.h"
 #include "panic.h"
-#include "selftest.h"
+#include "selftest/selftest.h"
 
 static bool panicking;
 

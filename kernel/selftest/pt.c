@@ -1,5 +1,5 @@
 /*
- * selftest_pt.c - the page-table API (pt.h) on the live kernel page tables:
+ * pt.c - the page-table API (pt.h) on the live kernel page tables:
  * map a 2 MiB leaf, split it by unmapping one page in the middle, change
  * the protection of part of it, and check that the CPU sees exactly what
  * pt_translate reports, that the neighbours keep their attributes, and that

@@ -1,5 +1,5 @@
 /*
- * selftest_layout.c - self-tests of the address space the loader built, on
+ * layout.c - self-tests of the address space the loader built, on
  * the live page tables: the direct map is exactly RAM, nothing is writable
  * and executable, the kernel sections have their ELF permissions, the
  * lower half is empty, the window reaches every page-table frame, and a

@@ -1,5 +1,5 @@
 /*
- * selftest_mmio.c - self-tests of device mappings on the real page tables
+ * mmio.c - self-tests of device mappings on the real page tables
  * and devices: RAM is refused, conflicting claims name the owner, unmap
  * gives everything back, PTEs carry the right PAT bits, a write through a
  * read-only mapping faults, the devices answer plausibly, and bad ACPI

@@ -1,5 +1,5 @@
 /*
- * selftest.c - the KTAP self-test runner, qemu_exit and the fault
+ * runner.c - the KTAP self-test runner, qemu_exit and the fault
  * injection of the boot tests (see selftest.h).
  */
 #include "arch.h"

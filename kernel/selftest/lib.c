@@ -1,5 +1,5 @@
 /*
- * selftest_lib.c - self-tests of the string functions, ksnprintf and the
+ * lib.c - self-tests of the string functions, ksnprintf and the
  * command-line lookup (klib.h).
  */
 #include "klib.h"

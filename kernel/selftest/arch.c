@@ -1,5 +1,5 @@
 /*
- * selftest_arch.c - self-tests of the CPU tables and the trap path
+ * arch.c - self-tests of the CPU tables and the trap path
  * (arch.h): the tables are loaded, the kernel stacks have their guard
  * pages, and a breakpoint, a page fault, an invalid opcode and a general
  * protection fault all reach the C handler with a correct frame and can

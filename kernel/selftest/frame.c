@@ -1,5 +1,5 @@
 /*
- * selftest_frame.c - self-tests of the live frame allocator (frames.h):
+ * frame.c - self-tests of the live frame allocator (frames.h):
  * allocation and free, zeroing and poisoning seen through the direct map,
  * the below-4 GiB limit, alignment of blocks, refused frees (double free,
  * reserved frames, memory that is not RAM) and the accounting.

@@ -1,5 +1,5 @@
 /*
- * selftest_console.c - self-tests of the built-in font and of the
+ * console.c - self-tests of the built-in font and of the
  * framebuffer pixel formats (console.h).
  */
 #include "console.h"
