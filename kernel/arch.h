@@ -15,9 +15,9 @@
  * when the interrupted stack is exhausted. Every vector 0..255 has a stub
  * (traps.S) that pushes a uniform struct trap_frame and calls
  * trap_dispatch(). Every exception is fatal: the reporter prints it (name,
- * registers, decoded error code, page-table walk, backtrace) and halts, or
- * ends QEMU with the failure code in self-test mode. Self-tests may install
- * a hook that claims expected traps and resumes.
+ * registers, decoded error code, page-table walk, backtrace) and halts
+ * through halt_forever (panic.h), whose hook may end the machine first.
+ * Self-tests may install a hook that claims expected traps and resumes.
  */
 #ifndef CARTO_ARCH_H
 #define CARTO_ARCH_H

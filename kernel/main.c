@@ -46,7 +46,7 @@ void kernel_main(struct handoff *hv)
 	console_init_serial();
 	arch_init();
 	check_handoff(h);
-	selftest_set_handoff(h);   /* selftest mode: a panic from here on exits QEMU */
+	selftest_init(h);   /* "selftest": a panic from here on ends QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kmem_init(h);
 	frames_init(h);
@@ -63,11 +63,7 @@ void kernel_main(struct handoff *hv)
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 
-	const char *crash = cmdline_value(h->cmdline, "crash", NULL);
-	if (crash)
-		selftest_crash(crash);
-	if (selftest_mode())
-		selftest_run();
+	selftest_start();   /* "crash=WORD", "selftest": what the tests asked for */
 	for (;;)
 		hlt();
 }

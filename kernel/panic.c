@@ -1,16 +1,30 @@
 /*
- * panic.c - panic() and halt_forever() (see panic.h).
+ * panic.c - panic(), halt_forever() and its hook (see panic.h).
  */
 #include "arch.h"
 #include "console.h"
 #include "io.h"
 #include "panic.h"
-#include "selftest/selftest.h"
 
 static bool panicking;
+static halt_hook_fn halt_hook;
+
+halt_hook_fn halt_set_hook(halt_hook_fn hook)
+{
+	halt_hook_fn old = halt_hook;
+
+	halt_hook = hook;
+	return old;
+}
 
 void halt_forever(void)
 {
+	halt_hook_fn hook = halt_hook;
+
+	cli();
+	halt_hook = NULL;   /* once: a hook that faults ends in a plain halt */
+	if (hook)
+		hook();
 	for (;;) {
 		cli();
 		hlt();
@@ -37,6 +51,5 @@ void panic(const char *fmt, ...)
 	kputs("\n");
 	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
 	print_backtrace((uint64_t)__builtin_frame_address(0));
-	qemu_exit(false);
 	halt_forever();
 }

@@ -1,6 +1,6 @@
 /*
- * runner.c - the KTAP self-test runner, qemu_exit and the fault
- * injection of the boot tests (see selftest.h).
+ * runner.c - the KTAP self-test runner, the self-test entry points and the
+ * fault injection of the boot tests (see selftest.h).
  */
 #include "arch.h"
 #include "console.h"
@@ -9,6 +9,7 @@
 #include "kmem.h"
 #include "panic.h"
 #include "pt.h"
+#include "qemu_exit.h"
 #include "selftest.h"
 
 /* Linker-script symbols around the .selftests section (kernel.ld). */
@@ -22,10 +23,19 @@ static struct {
 	unsigned failures;            /* failed checks in the running test */
 } st;
 
-void selftest_set_handoff(const struct handoff *h)
+/* The halt hook of self-test mode: a panic or a fatal exception fails the
+ * run, and under QEMU ends it with the failure status. */
+static void fail_on_halt(void)
+{
+	qemu_exit(false);
+}
+
+void selftest_init(const struct handoff *h)
 {
 	st.handoff = h;
 	st.mode = h && cmdline_has(h->cmdline, "selftest");
+	if (st.mode)
+		halt_set_hook(fail_on_halt);
 }
 
 const struct handoff *selftest_handoff(void)
@@ -36,28 +46,6 @@ const struct handoff *selftest_handoff(void)
 bool selftest_mode(void)
 {
 	return st.mode;
-}
-
-#define CPUID_ECX_HYPERVISOR (1u << 31)   /* CPUID.1:ECX: running in a VM */
-#define QEMU_EXIT_READS      0x00        /* isa-debug-exit reads 0; no device: 0xff */
-
-/*
- * debug_exit_present - does QEMU's isa-debug-exit sit at its port? Asked
- * only inside a VM: on a real PC port 0xf4 may belong to something else
- * and is neither read nor written.
- */
-static bool debug_exit_present(void)
-{
-	return (cpuid(1, 0).ecx & CPUID_ECX_HYPERVISOR) &&
-	       inb(QEMU_EXIT_PORT) == QEMU_EXIT_READS;
-}
-
-void qemu_exit(bool success)
-{
-	if (!st.mode || !debug_exit_present())
-		return;
-	outl(QEMU_EXIT_PORT, success ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
-	/* Still here: the device did not end QEMU. */
 }
 
 bool selftest_check(bool ok, const char *file, int line, const char *cond,
@@ -85,7 +73,19 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
 	return strncmp(t->name, prefix, plen) == 0;
 }
 
-int selftest_run(void)
+/*
+ * selftest_run - run every registered test (or those selected by
+ * "selftest=PREFIX"), printing KTAP version 1:
+ *     KTAP version 1
+ *     1..N
+ *     # <test>: <file>:<line>: check `<cond>` failed: <message>
+ *     not ok 1 <test>
+ *     ok 2 <test>
+ *     N passed, N failed
+ * then calls qemu_exit(all passed). Returns the number of failed tests
+ * (no tests at all counts as one failure: the section was lost).
+ */
+static int selftest_run(void)
 {
 	const struct selftest *t;
 	size_t plen = 0;
@@ -195,7 +195,18 @@ static void crash_ud(void)
 	panic("selftest_crash: ud2 did not fault");
 }
 
-void selftest_crash(const char *what)
+/*
+ * selftest_crash - inject the fault named by the word at @what (a
+ * command-line value, ended by a blank or NUL):
+ *   stack  recurse until the boot stack runs into its guard page (#DF)
+ *   pf     read an unmapped kernel address (#PF, not present)
+ *   wp     write to the kernel's own .rodata (#PF, protection violation)
+ *   ud     execute ud2 (#UD)
+ * The exception report follows and the kernel halts. Panics if the fault
+ * did not happen. An unknown @what is reported in one line and ignored:
+ * the only case that returns.
+ */
+static void selftest_crash(const char *what)
 {
 	if (!what)
 		what = "";
@@ -210,4 +221,14 @@ void selftest_crash(const char *what)
 	/* A mistyped option is no reason to stop the machine. */
 	kprintf("crash=%.*s: no such fault to inject (known: stack, pf, wp, ud); ignored\n",
 		(int)cmdline_word_len(what), what);
+}
+
+void selftest_start(void)
+{
+	const char *crash = st.handoff ? cmdline_value(st.handoff->cmdline, "crash", NULL) : NULL;
+
+	if (crash)
+		selftest_crash(crash);
+	if (st.mode)
+		selftest_run();
 }

@@ -2,7 +2,14 @@
  * selftest.h - in-kernel self-tests, reported in KTAP version 1, and the
  * fault-injection commands of the boot tests.
  *
- * Writing a test, in any kernel .c file:
+ * The self-tests live in kernel/selftest/, one file per subsystem under
+ * test (arch.c, mmio.c, pt.c, ...), and only here: production code never
+ * calls into them. The kernel enters them through two calls in main.c,
+ * selftest_init (first thing) and selftest_start (once booted).
+ *
+ * Adding a test - the whole registration interface is the SELFTEST macro,
+ * in any file of kernel/selftest/ (a new file is built by the Makefile's
+ * kernel/selftest/ wildcard):
  *
  *     #include "selftest.h"
  *     SELFTEST(fmt_zero_pad)
@@ -15,16 +22,19 @@
  * SELFTEST places a struct selftest descriptor in the read-only section
  * ".selftests"; the linker script keeps that section between the symbols
  * __selftests_start and __selftests_end (8-byte aligned). Tests run in
- * link order. ST_CHECK records a failure (with file, line, the condition
- * and the message as a "# " diagnostic) and lets the test continue; it
- * returns whether the check passed, so a test can stop early:
+ * link order (file name order, then order in the file). The name is the
+ * test's KTAP name, which the boot tests see. ST_CHECK records a failure
+ * (with file, line, the condition and the message as a "# " diagnostic)
+ * and lets the test continue; it returns whether the check passed, so a
+ * test can stop early:
  *     if (!ST_CHECK(p != NULL, "no buffer")) return;
  *
  * Self-test mode is on when the command line has the word "selftest";
  * "selftest=PREFIX" runs only the tests whose name starts with PREFIX.
- * In that mode the kernel ends QEMU through the isa-debug-exit device
- * (-device isa-debug-exit,iobase=0xf4,iosize=0x04): writing v to port
- * 0xf4 makes QEMU exit with status (v << 1) | 1.
+ * In that mode the run ends QEMU through its isa-debug-exit device
+ * (qemu_exit.h) with status 33 if every test passed, 35 otherwise; a
+ * panic or a fatal exception from selftest_init on also ends it with 35
+ * (the runner sets the halt hook of panic.h).
  */
 #ifndef CARTO_SELFTEST_H
 #define CARTO_SELFTEST_H
@@ -32,13 +42,6 @@
 #include "handoff.h"
 #include "memlayout.h"
 #include "types.h"
-
-#define QEMU_EXIT_PORT     0xf4
-#define QEMU_EXIT_PASS     0x10   /* QEMU exits with status 33 */
-#define QEMU_EXIT_FAIL     0x11   /* QEMU exits with status 35 */
-#define QEMU_STATUS_PASS   ((QEMU_EXIT_PASS << 1) | 1)
-#define QEMU_STATUS_FAIL   ((QEMU_EXIT_FAIL << 1) | 1)
-_Static_assert(QEMU_STATUS_PASS == 33 && QEMU_STATUS_FAIL == 35, "exit statuses");
 
 /* A kernel address that is never mapped: the page below the kernel image
  * (PML4 slot 511, "unused" in memlayout.h). crash=pf and the trap tests
@@ -71,12 +74,33 @@ bool selftest_check(bool ok, const char *file, int line, const char *cond,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
- * selftest_set_handoff - remember the hand-off block (tests may inspect it
+ * selftest_init - remember the hand-off block (tests may inspect it
  * through selftest_handoff()) and turn self-test mode on if its command
- * line has "selftest". Call it as early as possible, so that a panic or
- * an exception during boot already ends QEMU with the failure status.
+ * line has "selftest"; in that mode, set the halt hook (panic.h) so that
+ * a panic or a fatal exception ends QEMU with the failure status. Call it
+ * as early as possible, so that a failure during boot already counts.
  */
-void selftest_set_handoff(const struct handoff *h);
+void selftest_init(const struct handoff *h);
+
+/*
+ * selftest_start - do what the command line asks of the test code, once
+ * the kernel is up: "crash=WORD" injects that fault (stack: overflow the
+ * boot stack into its guard page, #DF; pf: read an unmapped kernel
+ * address; wp: write to the kernel's .rodata; ud: execute ud2) and does
+ * not return, unless WORD is unknown (reported in one line, ignored).
+ * Then, in self-test mode, runs the tests (all, or those selected by
+ * "selftest=PREFIX"), printing KTAP version 1:
+ *     KTAP version 1
+ *     1..N
+ *     # <test>: <file>:<line>: check `<cond>` failed: <message>
+ *     not ok 1 <test>
+ *     ok 2 <test>
+ *     N passed, N failed
+ * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
+ * is a failure: the section was lost). Returns when there is nothing to
+ * do, or when no isa-debug-exit device ended the run.
+ */
+void selftest_start(void);
 
 /*
  * Catching an expected trap: st_catch_begin() installs a hook that records
@@ -99,44 +123,10 @@ const struct st_caught *st_catch_end(void);
 const struct st_caught *st_try_read(vaddr_t va, uint64_t *value);
 const struct st_caught *st_try_write(vaddr_t va, uint64_t value);
 
-/* The hand-off block given to selftest_set_handoff, or NULL. */
+/* The hand-off block given to selftest_init, or NULL. */
 const struct handoff *selftest_handoff(void);
 
-/* True once selftest_set_handoff has seen "selftest" on the command line. */
+/* True once selftest_init has seen "selftest" on the command line. */
 bool selftest_mode(void);
-
-/*
- * selftest_run - run every registered test (or those selected by
- * "selftest=PREFIX"), printing KTAP version 1:
- *     KTAP version 1
- *     1..N
- *     # <test>: <file>:<line>: check `<cond>` failed: <message>
- *     not ok 1 <test>
- *     ok 2 <test>
- *     N passed, N failed
- * then calls qemu_exit(all passed). Returns the number of failed tests
- * (no tests at all counts as one failure: the section was lost).
- */
-int selftest_run(void);
-
-/*
- * qemu_exit - in self-test mode, end QEMU with status 33 (success) or 35
- * (failure). Outside self-test mode, or when no isa-debug-exit device
- * answers (real hardware), does nothing and returns.
- */
-void qemu_exit(bool success);
-
-/*
- * selftest_crash - inject the fault named by the word at @what (a
- * command-line value, ended by a blank or NUL):
- *   stack  recurse until the boot stack runs into its guard page (#DF)
- *   pf     read an unmapped kernel address (#PF, not present)
- *   wp     write to the kernel's own .rodata (#PF, protection violation)
- *   ud     execute ud2 (#UD)
- * The exception report follows and the kernel halts. Panics if the fault
- * did not happen. An unknown @what is reported in one line and ignored:
- * the only case that returns.
- */
-void selftest_crash(const char *what);
 
 #endif
