@@ -164,25 +164,6 @@ static void hpet_probe(const struct acpi_info *ai)
 		invariant ? ", invariant" : "");
 }
 
-/* Ask for the HPET's (else the local APIC's) registers again under another
- * owner: the registry must refuse and name the first owner. */
-static void second_claim_demo(void)
-{
-	paddr_t pa = dev.hpet ? dev.hpet_pa : dev.lapic_pa;
-	const char *name = dev.hpet ? "HPET (second driver)" : "local APIC (second driver)";
-
-	if (!dev.hpet && !dev.lapic)
-		return;
-	kprintf("iomem: a second owner asks for %s's registers:\n", dev.hpet ? "the HPET" :
-		"the local APIC");
-	vaddr_t va = mmio_map(pa, PAGE_SIZE, CACHE_UC, name);
-	dev.second_claim_refused = va == 0;
-	if (va) {
-		kprintf("iomem: BUG: the second claim was granted\n");
-		mmio_unmap(va);
-	}
-}
-
 /* ---- PCIe ---------------------------------------------------------------- */
 
 const char *pci_class_name(uint8_t base_class)
@@ -276,7 +257,6 @@ void devices_init(const struct handoff *h)
 	lapic_probe(ai);
 	ioapic_probe(ai);
 	hpet_probe(ai);
-	second_claim_demo();
 	pci_probe(ai);
 }
 

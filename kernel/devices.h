@@ -47,7 +47,6 @@ struct devices {
 	vaddr_t hpet;                  /* 0: not mapped */
 	uint64_t hpet_period_fs;       /* 0: no valid period */
 	uint64_t tsc_hz;               /* 0: not calibrated */
-	bool second_claim_refused;     /* the HPET demo: a second owner refused */
 
 	paddr_t pci_bus0_pa;           /* ECAM of segment 0 bus 0, physical */
 	vaddr_t pci_bus0;              /* ECAM of segment 0 bus 0; 0: none (bus 0
@@ -57,10 +56,8 @@ struct devices {
 
 /*
  * devices_init - read ACPI (acpi_init), then map and probe each device,
- * printing one line per device and per PCI function, and show that a
- * second claim of the HPET (or, without one, the local APIC) under
- * another owner is refused. Needs mmio_init. Missing devices are reported,
- * not fatal.
+ * printing one line per device and per PCI function. Needs mmio_init.
+ * Missing devices are reported, not fatal.
  */
 void devices_init(const struct handoff *h);
 
