@@ -299,55 +299,9 @@ int kstack_guard_hit(uint64_t addr)
 
 /* ---- the report ----------------------------------------------------------- */
 
-#define BACKTRACE_MAX_FRAMES 256   /* followed */
-#define BACKTRACE_MAX_SHOWN  8     /* distinct return addresses printed */
-
 static const char *const kstack_names[KSTACK_COUNT] = {
 	"boot stack", "double-fault IST stack", "NMI IST stack", "machine-check IST stack",
 };
-
-/* frame_ok - [rbp, rbp+16) lies inside one kernel stack. */
-static bool frame_ok(uint64_t rbp)
-{
-	if (!IS_ALIGNED(rbp, sizeof(uint64_t)))
-		return false;
-	for (int i = 0; i < KSTACK_COUNT; i++)
-		if (rbp >= KSTACK_BOTTOM(i) && rbp + 2 * sizeof(uint64_t) <= KSTACK_TOP(i))
-			return true;
-	return false;
-}
-
-void print_backtrace(uint64_t rbp)
-{
-	uint64_t last = 0;
-	unsigned repeat = 0, shown = 0;
-
-	kputs("backtrace:");
-	for (unsigned n = 0; n < BACKTRACE_MAX_FRAMES && frame_ok(rbp); n++) {
-		const uint64_t *fp = (const uint64_t *)rbp;
-		uint64_t ret = fp[1];
-
-		if (ret == 0)                /* the outermost frame */
-			break;
-		if (ret == last) {
-			repeat++;
-		} else {
-			if (repeat)
-				kprintf(" x%u", repeat + 1);
-			if (shown++ == BACKTRACE_MAX_SHOWN)
-				break;
-			kprintf(" %lx", ret);
-			last = ret;
-			repeat = 0;
-		}
-		if (fp[0] <= rbp)            /* frames must move up the stack */
-			break;
-		rbp = fp[0];
-	}
-	if (repeat)
-		kprintf(" x%u", repeat + 1);
-	kputs(shown ? "\n" : " (no frames)\n");
-}
 
 static void print_registers(const struct trap_frame *f)
 {

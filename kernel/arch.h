@@ -120,10 +120,6 @@ void pte_describe(uint64_t pte, unsigned level, char *buf, size_t size);
  */
 int kstack_guard_hit(uint64_t addr);
 
-/* print_backtrace - print the frame-pointer chain from @rbp (only frames
- * inside the kernel stacks are followed; repeats are collapsed). */
-void print_backtrace(uint64_t rbp);
-
 /* gdt_reload_segments (traps.S) - load @code into CS with a far return and
  * @data into DS, ES and SS; FS and GS get the null selector. */
 void gdt_reload_segments(uint64_t code, uint64_t data);

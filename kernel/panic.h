@@ -7,6 +7,8 @@
 #ifndef CARTO_PANIC_H
 #define CARTO_PANIC_H
 
+#include "types.h"
+
 /*
  * panic - print "panic: <message>" and a backtrace on the console, then
  * stop for good with halt_forever (which runs the halt hook first). A
@@ -29,5 +31,9 @@ _Noreturn void halt_forever(void);
  */
 typedef void (*halt_hook_fn)(void);
 halt_hook_fn halt_set_hook(halt_hook_fn hook);
+
+/* print_backtrace - print the frame-pointer chain from @rbp (only frames
+ * inside the kernel stacks are followed; repeats are collapsed). */
+void print_backtrace(uint64_t rbp);
 
 #endif
