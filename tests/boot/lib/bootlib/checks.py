@@ -23,7 +23,7 @@ CR4_PAE = 1 << 5
 EFER_LMA = 1 << 10
 EFER_NXE = 1 << 11
 TOP_OF_VA = 1 << 64
-QEMU_EXIT_PASS = 33       # isa-debug-exit status for (0x10 << 1) | 1, see kernel/selftest.h
+QEMU_EXIT_PASS = 33       # isa-debug-exit status for (0x10 << 1) | 1, see kernel/qemu_exit.h
 TLB_PA_MASK = 0x3fffffffff000   # the physical-address bits QEMU's `info tlb` prints
 DIAG_ITEMS = 5            # ranges / entries listed per kind of mismatch
 
