@@ -5,7 +5,7 @@
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "panic.h"
 #include "pt.h"

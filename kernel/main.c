@@ -6,7 +6,7 @@
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "devices.h"

@@ -9,41 +9,31 @@
  */
 #include "loader.h"
 
-#define SPARE_DESCRIPTORS 64   /* room for the map to grow between reads */
-
-static void alloc_map_buffer(struct fw_map *m, UINTN need)
+/* Map buffers are pages recorded for the kernel, never freed: freeing one
+ * would change the map the loader is about to read again. */
+static EFI_STATUS map_pages(void *ctx, UINTN bytes, void **buf)
 {
-	UINTN bytes = ALIGN_UP(need + SPARE_DESCRIPTORS * m->desc_size, PAGE_SIZE);
-	m->buf = (void *)fw_alloc_pages(bytes / PAGE_SIZE, 0, "the firmware memory map");
-	m->capacity = bytes;
+	*buf = (void *)fw_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, 0,
+				      "the firmware memory map");
+	return EFI_SUCCESS;   /* fw_alloc_pages does not return on failure */
 }
 
-void fw_map_read(struct fw_map *m)
+void fw_map_read(struct efiu_map *m)
 {
-	EFI_STATUS st;
+	static const struct efiu_map_mem pages = { map_pages, NULL, NULL };
 
 	fw_guard("GetMemoryMap wrapper after ExitBootServices");
-	for (int tries = 0; tries < 8; tries++) {
-		m->size = m->capacity;
-		st = BS->GetMemoryMap(&m->size, m->buf, &m->key, &m->desc_size, &m->desc_version);
-		if (st == EFI_SUCCESS) {
-			if (m->desc_size < sizeof(struct efi_mem_desc))
-				fail(EFI_SUCCESS, "firmware memory descriptors are %lu bytes, less than the %lu the spec defines",
-				     (uint64_t)m->desc_size, (uint64_t)sizeof(struct efi_mem_desc));
-			return;
-		}
-		if (st != EFI_BUFFER_TOO_SMALL)
-			fail(st, "GetMemoryMap failed");
-		/* Too small (or first call): allocate afresh. The old buffer
-		 * is leaked on purpose: freeing would change the map again. */
-		if (m->desc_size == 0)
-			m->desc_size = sizeof(struct efi_mem_desc);
-		alloc_map_buffer(m, m->size);
-	}
-	fail(EFI_SUCCESS, "the firmware memory map keeps growing; giving up");
+	EFI_STATUS st = efiu_map_get(BS, m, &pages);
+	if (st == EFI_PROTOCOL_ERROR)
+		fail(EFI_SUCCESS, "firmware memory descriptors are %lu bytes, less than the %lu the spec defines",
+		     (uint64_t)m->desc_size, (uint64_t)sizeof(struct efi_mem_desc));
+	if (st == EFI_BUFFER_TOO_SMALL)
+		fail(EFI_SUCCESS, "the firmware memory map keeps growing; giving up");
+	if (EFI_ERROR(st))
+		fail(st, "GetMemoryMap failed");
 }
 
-void exit_boot_services(struct fw_map *m, struct handoff *h)
+void exit_boot_services(struct efiu_map *m, struct handoff *h)
 {
 	EFI_STATUS st;
 
@@ -53,8 +43,7 @@ void exit_boot_services(struct fw_map *m, struct handoff *h)
 	st = BS->ExitBootServices(loader_image, m->key);
 	h->exit_bs_tries = 1;
 	if (st == EFI_INVALID_PARAMETER) {
-		m->size = m->capacity;
-		st = BS->GetMemoryMap(&m->size, m->buf, &m->key, &m->desc_size, &m->desc_version);
+		st = efiu_map_refresh(BS, m);   /* same buffer: no allocation now */
 		if (EFI_ERROR(st))
 			late_panic("GetMemoryMap failed during the ExitBootServices retry");
 		st = BS->ExitBootServices(loader_image, m->key);

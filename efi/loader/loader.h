@@ -15,6 +15,8 @@
 #include <efilib.h>
 
 #include "cmdline.h"
+#include "cpu.h"
+#include "efiutil.h"
 #include "handoff.h"
 #include "lib.h"
 #include "pt.h"
@@ -74,20 +76,14 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 		       paddr_t stacks_pa, paddr_t trampoline_pa);
 
 /* ---- memmap read / exit ---------------------------------------------------------- */
-struct fw_map {
-	void *buf;             /* descriptors, phys == virt under the firmware */
-	UINTN capacity;        /* bytes allocated */
-	UINTN size;            /* bytes in use */
-	UINTN key;
-	UINTN desc_size;
-	UINT32 desc_version;
-};
-/* Read the firmware map into @m, (re)allocating with spare room as needed.
- * Only before ExitBootServices. */
-void fw_map_read(struct fw_map *m);
+/* Read the firmware map into @m (efi/common/efiutil.h; the buffer is pages,
+ * phys == virt under the firmware), reusing its buffer if it is large
+ * enough, else allocating one with spare room. Only before
+ * ExitBootServices; fails (returns to the firmware) on error. */
+void fw_map_read(struct efiu_map *m);
 /* Exit boot services with the one retry the spec allows, reusing @m's
  * buffer. On return boot services are gone. */
-void exit_boot_services(struct fw_map *m, struct handoff *h);
+void exit_boot_services(struct efiu_map *m, struct handoff *h);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
@@ -109,11 +105,5 @@ static inline void fast_copy(void *dst, const void *src, size_t n)
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 #endif

@@ -14,28 +14,15 @@ extern const uint8_t tramp_start[], tramp_end[];
 typedef void __attribute__((noreturn)) (*trampoline_fn)(vaddr_t handoff, paddr_t pml4,
 							 vaddr_t entry, vaddr_t stack);
 
-#define MSR_EFER   0xc0000080u
-#define EFER_NXE   (1ull << 11)
-#define CR0_WP     (1ull << 16)
-#define CR4_PGE    (1ull << 7)
-
-static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 /* Probe once what the page tables may use. */
 static void probe_cpu(struct handoff *h)
 {
-	uint32_t a, b, c, d;
-
-	cpuid(0x80000000u, &a, &b, &c, &d);
-	if (a < 0x80000001u)
+	if (cpuid(0x80000000u, 0).eax < 0x80000001u)
 		fail(EFI_SUCCESS, "this CPU does not report extended features (CPUID 0x80000001)");
-	cpuid(0x80000001u, &a, &b, &c, &d);
-	if (!(d & (1u << 20)))
+	uint32_t edx = cpuid(0x80000001u, 0).edx;
+	if (!(edx & (1u << 20)))
 		fail(EFI_SUCCESS, "this CPU has no NX bit: Carto needs it to keep data non-executable");
-	h->has_1g = (d & (1u << 26)) != 0;
+	h->has_1g = (edx & (1u << 26)) != 0;
 }
 
 static struct handoff *alloc_handoff(void)
@@ -63,7 +50,7 @@ static void note_warning(void *ctx, const struct memmap_warning *w)
 
 /* Room for the clean map: conversion may split entries, so twice the
  * firmware map's capacity. Allocated before exit, filled after. */
-static struct memmap alloc_clean_map(struct handoff *h, const struct fw_map *m)
+static struct memmap alloc_clean_map(struct handoff *h, const struct efiu_map *m)
 {
 	size_t cap = 2 * (m->capacity / m->desc_size);
 	uint64_t bytes = ALIGN_UP(cap * sizeof(struct mem_entry), PAGE_SIZE);
@@ -87,7 +74,7 @@ static void print_warnings(struct handoff *h)
 	h->memmap_warnings = 0;
 }
 
-static void convert_map(struct handoff *h, struct memmap *out, const struct fw_map *m)
+static void convert_map(struct handoff *h, struct memmap *out, const struct efiu_map *m)
 {
 	int st = memmap_from_efi(out, m->buf, m->size, m->desc_size, note_warning, h);
 	if (st != E_OK && boot_services_exited)
@@ -108,17 +95,10 @@ static paddr_t alloc_trampoline(struct handoff *h)
 
 static void __attribute__((noreturn)) enter_kernel(struct handoff *h, paddr_t tramp)
 {
-	uint64_t efer, cr0, cr4;
-	uint32_t lo, hi;
-
-	__asm__ volatile("cli");
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_EFER));
-	efer = ((uint64_t)hi << 32 | lo) | EFER_NXE;
-	__asm__ volatile("wrmsr" : : "c"(MSR_EFER), "a"((uint32_t)efer), "d"((uint32_t)(efer >> 32)));
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP));
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PGE));
+	cli();
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	write_cr0(read_cr0() | CR0_WP);
+	write_cr4(read_cr4() | CR4_PGE);
 	((trampoline_fn)tramp)(phys_to_dmap((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
 }
 
@@ -132,13 +112,13 @@ static void wait_for_debugger(void)
 {
 	Print(L"carto: waiting for gdb (scripts/gdbinit clears loader_wait)\r\n");
 	while (loader_wait)
-		__asm__ volatile("pause");
+		cpu_relax();
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	uint64_t t0 = rdtsc();
-	struct fw_map fwmap = { 0 };
+	struct efiu_map fwmap = { 0 };
 	struct memmap boot_map;
 
 	InitializeLib(image, systab);

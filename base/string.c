@@ -1,14 +1,18 @@
 /*
- * lib.c - the kernel's freestanding string functions and command-line
- * option lookup (klib.h, include/lib.h).
+ * string.c - the freestanding string functions of include/lib.h, for the
+ * kernel and the EFI applications (the host uses its libc instead).
  *
  * The compiler may emit calls to memset/memcpy/memmove/memcmp itself (for
- * struct copies and zeroing), so these must exist. GCC can also recognise
+ * struct copies and zeroing), so these must exist. In the EFI applications
+ * memset and memcpy come from gnu-efi's libefi (its init.o, which also
+ * holds InitializeLib, so defining them here would clash); the rest are
+ * these. GCC can also recognise
  * a byte loop as "a memcpy" and replace it with a call to memcpy - inside
  * memcpy that is infinite recursion - so loop-pattern recognition is off
  * for this file's functions (NO_LOOP_CALLS).
  */
-#include "klib.h"
+#include "lib.h"
+#include "types.h"
 
 #define NO_LOOP_CALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
@@ -16,6 +20,7 @@
 typedef uint64_t __attribute__((may_alias)) word_t;
 #define WORD_SIZE sizeof(word_t)
 
+#ifndef CARTO_EFI
 NO_LOOP_CALLS
 void *memset(void *dst, int c, size_t n)
 {
@@ -32,6 +37,8 @@ void *memset(void *dst, int c, size_t n)
 		*d++ = (unsigned char)c;
 	return dst;
 }
+
+#endif
 
 /* copy_forward - copy n bytes low address first; 8 bytes at a time when
  * both pointers share their alignment. Safe when dst < src even if the
@@ -72,11 +79,13 @@ static void copy_backward(unsigned char *d, const unsigned char *s, size_t n)
 		*--d = *--s;
 }
 
+#ifndef CARTO_EFI
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	copy_forward(dst, src, n);
 	return dst;
 }
+#endif
 
 void *memmove(void *dst, const void *src, size_t n)
 {

@@ -1,5 +1,6 @@
 /*
- * io.h - x86_64 instructions the kernel needs, as inline functions.
+ * cpu.h - x86_64 instructions the loader and the kernel need, as inline
+ * functions (one copy for both sides of the hand-off).
  *
  * Port I/O, model-specific registers, the time-stamp counter, CPUID, the
  * control registers, TLB invalidation and interrupt-flag control. Every
@@ -7,8 +8,8 @@
  * moving memory accesses across the ones that order against memory (CR
  * writes, invlpg, cli/sti, port I/O to devices that DMA).
  */
-#ifndef CARTO_IO_H
-#define CARTO_IO_H
+#ifndef CARTO_CPU_H
+#define CARTO_CPU_H
 
 #include "types.h"
 
