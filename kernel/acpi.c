@@ -3,6 +3,7 @@
  * (acpi.h).
  */
 #include "acpi.h"
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "klib.h"
@@ -155,11 +156,11 @@ struct tmap {
 
 static const struct mem_entry *entry_of(paddr_t pa)
 {
-	const struct mem_entry *e = (const struct mem_entry *)phys_to_dmap(boot->memmap_pa);
+	struct memmap m = boot_memmap(boot);
 
-	for (uint32_t i = 0; i < boot->memmap_count; i++)
-		if (pa >= e[i].start && pa < e[i].end)
-			return &e[i];
+	for (size_t i = 0; i < m.count; i++)
+		if (pa >= m.entries[i].start && pa < m.entries[i].end)
+			return &m.entries[i];
 	return NULL;
 }
 

@@ -2,6 +2,7 @@
  * frames.c - the kernel's frame allocator (see frames.h).
  */
 #include "acpi.h"
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
@@ -9,13 +10,6 @@
 #include "klib.h"
 #include "panic.h"
 #include "pt.h"
-
-/* The hand-off's reservation kinds are the allocator's, value for value. */
-#define SAME_KIND(a, b) ((int)(a) == (int)(b))
-_Static_assert(SAME_KIND(FRAME_RES_KERNEL, RES_KERNEL) && SAME_KIND(FRAME_RES_HANDOFF, RES_HANDOFF) &&
-	       SAME_KIND(FRAME_RES_STACKS, RES_STACKS) && SAME_KIND(FRAME_RES_PT_POOL, RES_PT_POOL) &&
-	       SAME_KIND(FRAME_RES_TRAMPOLINE, RES_TRAMPOLINE) && SAME_KIND(RES_KIND_COUNT, FRAME_RES_FIRMWARE),
-	       "reservation kinds of handoff.h and frame.h differ");
 
 /* Hand-off reservations plus low memory, the framebuffer and the ACPI
  * tables' pages in RAM (acpi_ram_ranges). */
@@ -67,11 +61,10 @@ static size_t collect_reservations(const struct handoff *h, struct frame_reserva
 void frames_init(const struct handoff *h)
 {
 	struct frame_reservation *res = kres;
-	struct memmap map = { (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
-			      h->memmap_capacity };
+	struct memmap map = boot_memmap(h);
 
 	for (uint32_t i = 0; i < h->reservation_count && i < HANDOFF_MAX_RESERVATIONS; i++)
-		if (h->reservations[i].kind >= RES_KIND_COUNT)
+		if (h->reservations[i].kind >= HANDOFF_RES_KINDS)
 			panic("frames_init: hand-off reservation %u has unknown kind %u", i,
 			      h->reservations[i].kind);
 	struct frame_config cfg = {

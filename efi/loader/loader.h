@@ -81,9 +81,13 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
  * enough, else allocating one with spare room. Only before
  * ExitBootServices; fails (returns to the firmware) on error. */
 void fw_map_read(struct efiu_map *m);
-/* Exit boot services with the one retry the spec allows, reusing @m's
- * buffer. On return boot services are gone. */
-void exit_boot_services(struct efiu_map *m, struct handoff *h);
+/* Read the firmware map into @fw and convert it into a clean map for
+ * building the page tables (its problems printed, not kept). */
+struct memmap read_boot_map(struct handoff *h, struct efiu_map *fw);
+/* The final map read into @fw (its clean copy's room allocated first),
+ * ExitBootServices with the one retry the spec allows, then the final map
+ * converted and recorded in @h. On return boot services are gone. */
+void exit_and_hand_off(struct handoff *h, struct efiu_map *fw);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
