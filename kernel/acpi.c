@@ -226,7 +226,7 @@ static void tmap_put(struct tmap *m)
 static void note_read(paddr_t pa, uint64_t len)
 {
 	if (info.read_count < sizeof(info.read) / sizeof(info.read[0]))
-		info.read[info.read_count++] = (struct acpi_range){ pa, pa + len };
+		info.read[info.read_count++] = (struct range){ pa, pa + len };
 }
 
 static void refuse(const char *what, paddr_t pa, const char *why)
@@ -268,7 +268,7 @@ static const uint8_t *read_table(struct tmap *m, paddr_t pa, const char *sig, co
 /* ---- tables in RAM, before the frame allocator ------------------------------ */
 
 struct ram_ranges {
-	struct acpi_range *r;
+	struct range *r;
 	size_t n, max, dropped;
 };
 
@@ -284,7 +284,7 @@ static void note_pages(struct ram_ranges *s, paddr_t pa, uint64_t len)
 			return;
 		}
 	if (s->n < s->max)
-		s->r[s->n++] = (struct acpi_range){ start, end };
+		s->r[s->n++] = (struct range){ start, end };
 	else
 		s->dropped++;
 }
@@ -320,7 +320,7 @@ static void note_fadt_targets(struct ram_ranges *s, const uint8_t *fadt)
 	ram_table(s, dsdt, ACPI_SDT_HEADER_LEN);
 }
 
-size_t acpi_ram_ranges(const struct handoff *h, struct acpi_range *out, size_t max,
+size_t acpi_ram_ranges(const struct handoff *h, struct range *out, size_t max,
 		       size_t *dropped)
 {
 	struct ram_ranges s = { out, 0, max, 0 };
