@@ -40,13 +40,18 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 
 # ---- sources --------------------------------------------------------------
 MM_SRCS       := $(wildcard mm/*.c)
-# base/: freestanding code both the loader and the kernel use (built like mm/).
+# base/: freestanding code both the loader and the kernel use (built like mm/;
+# the host takes the string functions from its libc instead of base/string.c).
 BASE_SRCS     := $(wildcard base/*.c)
+HOST_BASE_SRCS:= $(filter-out base/string.c,$(BASE_SRCS))
 # kernel/selftest/: the in-kernel self-tests (kernel/selftest/selftest.h).
 KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
 LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)
 MEMDUMP_SRCS  := $(wildcard efi/memdump/*.c)
+# efi/common/: the EFI applications' helpers. Each binary links what it uses:
+# the loader only the entry point and the memory-map reader.
 EFICOMMON_SRCS:= $(wildcard efi/common/*.c) $(wildcard efi/common/*.S)
+LOADER_COMMON := efi/common/entry.S efi/common/efiutil.c
 TOOLS_LIB_SRCS:= $(filter-out tools/main.c tools/fuzz_%.c,$(wildcard tools/*.c))
 HOST_TESTS    := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(wildcard tests/host/test_*.c))
 HOST_BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/host/bench/%,$(wildcard tests/bench/bench_*.c))
@@ -96,8 +101,8 @@ $(BUILD)/efi/%.S.o: %.S $(BUILD)/kernel/kernel.elf
 	$(CC) $(ECFLAGS) -D__ASSEMBLER__ -DKERNEL_ELF='"$(BUILD)/kernel/kernel.elf"' -c $< -o $@
 
 EFI_MM_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(MM_SRCS))
-LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(EFICOMMON_SRCS) $(BASE_SRCS)) $(EFI_MM_OBJS)
-MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS)) $(EFI_MM_OBJS)
+LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(LOADER_COMMON) $(BASE_SRCS)) $(EFI_MM_OBJS)
+MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS) base/string.c) $(EFI_MM_OBJS)
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 	-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc
@@ -119,7 +124,7 @@ HCFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 HBFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Itools -Itests/host -DCARTO_HOST
 
-HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(MM_SRCS) $(BASE_SRCS) $(TOOLS_LIB_SRCS))
+HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(MM_SRCS) $(HOST_BASE_SRCS) $(TOOLS_LIB_SRCS))
 BENCH_LIB_OBJS:= $(patsubst %,$(BUILD)/host/bobj/%.o,$(MM_SRCS) $(TOOLS_LIB_SRCS))
 
 $(BUILD)/host/obj/%.c.o: %.c

@@ -124,8 +124,8 @@
 #define FRAME_INIT_POISON (1u << 0)   /* fill freed frames with FRAME_POISON */
 #define FRAME_INIT_FLAGS_KNOWN FRAME_INIT_POISON
 
-/* Why a range of RAM is withheld. The first five match enum
- * reservation_kind of handoff.h value for value. */
+/* Why a range of RAM is withheld. The first five are what the loader
+ * records in the hand-off (handoff.h HANDOFF_RES_KINDS). */
 enum frame_res_kind {
 	FRAME_RES_KERNEL,       /* kernel image segments */
 	FRAME_RES_HANDOFF,      /* hand-off block, memory maps, command line */

@@ -10,6 +10,7 @@
 #ifndef CARTO_HANDOFF_H
 #define CARTO_HANDOFF_H
 
+#include "frame.h"
 #include "memmap.h"
 #include "types.h"
 
@@ -53,19 +54,15 @@ struct handoff_segment {
 	uint32_t pad;
 };
 
-/* Physical memory the loader allocated that the kernel still uses. */
-enum reservation_kind {
-	RES_KERNEL,     /* kernel image segments */
-	RES_HANDOFF,    /* this block, the memory map, the command line */
-	RES_STACKS,     /* kernel and IST stacks */
-	RES_PT_POOL,    /* page-table pool chunks */
-	RES_TRAMPOLINE, /* the identity-mapped page that switched CR3 */
-	RES_KIND_COUNT
-};
+/* Physical memory the loader allocated that the kernel still uses. Its
+ * kinds are the frame allocator's (frame.h enum frame_res_kind), the ones
+ * before HANDOFF_RES_KINDS: kernel image, hand-off, stacks, page-table
+ * pool, trampoline. */
+#define HANDOFF_RES_KINDS FRAME_RES_FIRMWARE
 
 struct handoff_reservation {
 	paddr_t start, end;        /* [start, end) */
-	uint32_t kind;             /* enum reservation_kind */
+	uint32_t kind;             /* enum frame_res_kind, < HANDOFF_RES_KINDS */
 	uint32_t pad;
 };
 

@@ -1,7 +1,7 @@
 /*
- * lib.h - the few C library functions mm/ code may call. On the host they
- * come from libc; the kernel (kernel/lib.c) and the loader (efi/common/lib.c)
- * each provide their own freestanding versions.
+ * lib.h - the few C library functions mm/ and base/ code may call. On the
+ * host they come from libc; the kernel and the EFI applications share one
+ * freestanding implementation, base/string.c.
  */
 #ifndef CARTO_LIB_H
 #define CARTO_LIB_H
@@ -16,6 +16,9 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+/* strcmp/strncmp - compare as unsigned chars; <0, 0, >0 as in C. */
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 #endif
 
 #endif

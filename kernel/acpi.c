@@ -3,6 +3,7 @@
  * (acpi.h).
  */
 #include "acpi.h"
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "klib.h"
@@ -155,11 +156,11 @@ struct tmap {
 
 static const struct mem_entry *entry_of(paddr_t pa)
 {
-	const struct mem_entry *e = (const struct mem_entry *)phys_to_dmap(boot->memmap_pa);
+	struct memmap m = boot_memmap(boot);
 
-	for (uint32_t i = 0; i < boot->memmap_count; i++)
-		if (pa >= e[i].start && pa < e[i].end)
-			return &e[i];
+	for (size_t i = 0; i < m.count; i++)
+		if (pa >= m.entries[i].start && pa < m.entries[i].end)
+			return &m.entries[i];
 	return NULL;
 }
 
@@ -225,7 +226,7 @@ static void tmap_put(struct tmap *m)
 static void note_read(paddr_t pa, uint64_t len)
 {
 	if (info.read_count < sizeof(info.read) / sizeof(info.read[0]))
-		info.read[info.read_count++] = (struct acpi_range){ pa, pa + len };
+		info.read[info.read_count++] = (struct range){ pa, pa + len };
 }
 
 static void refuse(const char *what, paddr_t pa, const char *why)
@@ -267,7 +268,7 @@ static const uint8_t *read_table(struct tmap *m, paddr_t pa, const char *sig, co
 /* ---- tables in RAM, before the frame allocator ------------------------------ */
 
 struct ram_ranges {
-	struct acpi_range *r;
+	struct range *r;
 	size_t n, max, dropped;
 };
 
@@ -283,7 +284,7 @@ static void note_pages(struct ram_ranges *s, paddr_t pa, uint64_t len)
 			return;
 		}
 	if (s->n < s->max)
-		s->r[s->n++] = (struct acpi_range){ start, end };
+		s->r[s->n++] = (struct range){ start, end };
 	else
 		s->dropped++;
 }
@@ -319,7 +320,7 @@ static void note_fadt_targets(struct ram_ranges *s, const uint8_t *fadt)
 	ram_table(s, dsdt, ACPI_SDT_HEADER_LEN);
 }
 
-size_t acpi_ram_ranges(const struct handoff *h, struct acpi_range *out, size_t max,
+size_t acpi_ram_ranges(const struct handoff *h, struct range *out, size_t max,
 		       size_t *dropped)
 {
 	struct ram_ranges s = { out, 0, max, 0 };

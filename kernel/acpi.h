@@ -76,11 +76,6 @@ struct acpi_mcfg {
 	uint8_t bus_start, bus_end;
 };
 
-/* A physical range [start, end). */
-struct acpi_range {
-	paddr_t start, end;
-};
-
 struct acpi_info {
 	bool found;                   /* a valid RSDP and root table */
 	bool have_madt, have_hpet, have_mcfg;
@@ -110,7 +105,7 @@ struct acpi_info {
 
 	/* Every table read and found valid (root table, listed tables, FACS):
 	 * where it is, so self-tests can check it stayed out of the allocator. */
-	struct acpi_range read[ACPI_MAX_TABLES + 2];
+	struct range read[ACPI_MAX_TABLES + 2];
 	unsigned read_count;
 };
 
@@ -134,7 +129,7 @@ void acpi_init(const struct handoff *h);
  * @out[0..@max) and returns how many; ranges beyond @max are counted in
  * *@dropped.
  */
-size_t acpi_ram_ranges(const struct handoff *h, struct acpi_range *out, size_t max,
+size_t acpi_ram_ranges(const struct handoff *h, struct range *out, size_t max,
 		       size_t *dropped);
 
 /* acpi_get - what acpi_init found (all zero before it ran). */

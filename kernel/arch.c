@@ -3,7 +3,7 @@
  */
 #include "arch.h"
 #include "console.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "memlayout.h"

@@ -11,7 +11,7 @@
  */
 #include "console.h"
 #include "font.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "status.h"
 

@@ -4,7 +4,7 @@
  */
 #include "devices.h"
 #include "console.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "mmio.h"
 

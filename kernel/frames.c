@@ -1,26 +1,18 @@
 /*
  * frames.c - the kernel's frame allocator (see frames.h).
  */
-#include "acpi.h"
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "panic.h"
 #include "pt.h"
 
-/* The hand-off's reservation kinds are the allocator's, value for value. */
-#define SAME_KIND(a, b) ((int)(a) == (int)(b))
-_Static_assert(SAME_KIND(FRAME_RES_KERNEL, RES_KERNEL) && SAME_KIND(FRAME_RES_HANDOFF, RES_HANDOFF) &&
-	       SAME_KIND(FRAME_RES_STACKS, RES_STACKS) && SAME_KIND(FRAME_RES_PT_POOL, RES_PT_POOL) &&
-	       SAME_KIND(FRAME_RES_TRAMPOLINE, RES_TRAMPOLINE) && SAME_KIND(RES_KIND_COUNT, FRAME_RES_FIRMWARE),
-	       "reservation kinds of handoff.h and frame.h differ");
-
-/* Hand-off reservations plus low memory, the framebuffer and the ACPI
- * tables' pages in RAM (acpi_ram_ranges). */
-#define FRAMES_ACPI_RES  8
-#define FRAMES_EXTRA_RES (2 + FRAMES_ACPI_RES)
+/* Hand-off reservations plus low memory, the framebuffer and the caller's
+ * firmware ranges. */
+#define FRAMES_EXTRA_RES (2 + FRAMES_FIRMWARE_RES)
 _Static_assert(HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES < FRAME_MAX_RESERVED,
 	       "frame_init takes every reservation the kernel passes");
 
@@ -43,7 +35,8 @@ static void *dmap_reach(struct frame_mem *m, paddr_t pa, uint64_t size)
 static struct frame_mem dmap_mem = { dmap_reach };
 
 /* Collect what must not be handed out; returns the count. */
-static size_t collect_reservations(const struct handoff *h, struct frame_reservation *res)
+static size_t collect_reservations(const struct handoff *h, struct frame_reservation *res,
+				   const struct range *fw, size_t nfw)
 {
 	size_t n = 0;
 
@@ -51,31 +44,25 @@ static size_t collect_reservations(const struct handoff *h, struct frame_reserva
 		res[n++] = (struct frame_reservation){ h->reservations[i].start, h->reservations[i].end,
 						       h->reservations[i].kind, 0 };
 	res[n++] = (struct frame_reservation){ 0, FRAMES_LOWMEM_END, FRAME_RES_LOWMEM, 0 };
-	struct acpi_range acpi[FRAMES_ACPI_RES];
-	size_t dropped, na = acpi_ram_ranges(h, acpi, FRAMES_ACPI_RES, &dropped);
-	for (size_t i = 0; i < na; i++)
-		res[n++] = (struct frame_reservation){ acpi[i].start, acpi[i].end, FRAME_RES_FIRMWARE, 0 };
-	if (dropped)
-		kprintf("frames: ACPI tables lie in more than %u separate RAM ranges; %zu more are "
-			"not protected and may be overwritten\n", FRAMES_ACPI_RES, dropped);
+	for (size_t i = 0; i < nfw && i < FRAMES_FIRMWARE_RES; i++)
+		res[n++] = (struct frame_reservation){ fw[i].start, fw[i].end, FRAME_RES_FIRMWARE, 0 };
 	if (h->fb.format != FB_NONE && h->fb.size)
 		res[n++] = (struct frame_reservation){ h->fb.base, h->fb.base + h->fb.size,
 						       FRAME_RES_FIRMWARE, 0 };
 	return n;
 }
 
-void frames_init(const struct handoff *h)
+void frames_init(const struct handoff *h, const struct range *firmware, size_t n)
 {
 	struct frame_reservation *res = kres;
-	struct memmap map = { (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
-			      h->memmap_capacity };
+	struct memmap map = boot_memmap(h);
 
 	for (uint32_t i = 0; i < h->reservation_count && i < HANDOFF_MAX_RESERVATIONS; i++)
-		if (h->reservations[i].kind >= RES_KIND_COUNT)
+		if (h->reservations[i].kind >= HANDOFF_RES_KINDS)
 			panic("frames_init: hand-off reservation %u has unknown kind %u", i,
 			      h->reservations[i].kind);
 	struct frame_config cfg = {
-		.map = &map, .res = res, .res_count = collect_reservations(h, res),
+		.map = &map, .res = res, .res_count = collect_reservations(h, res, firmware, n),
 		.mem = &dmap_mem, .limit = klimit,
 		.flags = FRAMES_POISON ? FRAME_INIT_POISON : 0,
 	};

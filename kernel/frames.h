@@ -30,13 +30,18 @@
 #define FRAMES_POISON 1          /* debug build: poison freed frames */
 #endif
 
+/* At most this many firmware ranges frames_init keeps out for its caller. */
+#define FRAMES_FIRMWARE_RES 8
+
 /*
- * frames_init - build the kernel's allocator from @h. Needs the direct map
- * (the loader's page tables) and nothing else; call it once, early (after
- * kmem_init). Panics if the allocator cannot be built (no room for its
- * metadata, a broken hand-off), naming the reason.
+ * frames_init - build the kernel's allocator from @h, keeping out also the
+ * @n (at most FRAMES_FIRMWARE_RES) ranges @firmware[] of firmware data the
+ * caller found in RAM (the ACPI tables: kernel/acpi.h acpi_ram_ranges).
+ * Needs the direct map (the loader's page tables) and nothing else; call
+ * it once, early (after kmem_init). Panics if the allocator cannot be built
+ * (no room for its metadata, a broken hand-off), naming the reason.
  */
-void frames_init(const struct handoff *h);
+void frames_init(const struct handoff *h, const struct range *firmware, size_t n);
 
 /* frames - the kernel's allocator, NULL before frames_init. */
 struct frame_alloc *frames(void);

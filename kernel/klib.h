@@ -1,10 +1,10 @@
 /*
  * klib.h - the kernel's small string and formatting library.
  *
- * memset/memcpy/memmove/memcmp/strlen are declared in include/lib.h (mm/
- * code uses them too); this header adds what only the kernel needs:
- * string comparison and snprintf-style formatting into a buffer. The
- * command line's grammar lives in include/cmdline.h (base/cmdline.c).
+ * The string functions are declared in include/lib.h (base/string.c, shared
+ * with the EFI applications); this header adds what only the kernel needs:
+ * snprintf-style formatting into a buffer. The command line's grammar lives
+ * in include/cmdline.h (base/cmdline.c).
  */
 #ifndef CARTO_KLIB_H
 #define CARTO_KLIB_H
@@ -14,10 +14,6 @@
 #include "cmdline.h"
 #include "lib.h"
 #include "types.h"
-
-/* strcmp/strncmp - compare as unsigned chars; <0, 0, >0 as in C. */
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 
 /*
  * kvsnprintf/ksnprintf - format into @buf (at most @size bytes including

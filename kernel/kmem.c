@@ -3,7 +3,7 @@
  * page-table pool, the TLB hook and the PAT.
  */
 #include "frames.h"
-#include "io.h"
+#include "cpu.h"
 #include "kmem.h"
 #include "lib.h"
 #include "panic.h"

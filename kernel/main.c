@@ -2,11 +2,12 @@
  * main.c - the kernel entry: take over from the loader, print the boot
  * report, run the self-tests or announce "carto: ready".
  */
+#include "acpi.h"
 #include "arch.h"
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "devices.h"
@@ -36,6 +37,19 @@ static void start_fb_console(const struct handoff *h)
 	console_init_fb(&h->fb, (void *)va);
 }
 
+/* Build the frame allocator, keeping out the firmware's ACPI tables
+ * wherever in RAM they lie (U-Boot keeps them in boot-services code). */
+static void keep_firmware_data(const struct handoff *h)
+{
+	struct range acpi[FRAMES_FIRMWARE_RES];
+	size_t dropped, n = acpi_ram_ranges(h, acpi, FRAMES_FIRMWARE_RES, &dropped);
+
+	if (dropped)
+		kprintf("frames: ACPI tables lie in more than %u separate RAM ranges; %zu more are "
+			"not protected and may be overwritten\n", FRAMES_FIRMWARE_RES, dropped);
+	frames_init(h, acpi, n);
+}
+
 void __attribute__((noreturn)) kernel_main(struct handoff *hv);
 
 void kernel_main(struct handoff *hv)
@@ -49,7 +63,7 @@ void kernel_main(struct handoff *hv)
 	selftest_init(h);   /* "selftest": a panic from here on ends QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kmem_init(h);
-	frames_init(h);
+	keep_firmware_data(h);
 	kmem_drop_identity(h);
 	pat_init();
 	mmio_init(h);

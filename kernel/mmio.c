@@ -2,6 +2,7 @@
  * mmio.c - device mappings with ownership (mmio.h): the registry, the
  * MMIO region's virtual-address allocator and the mapping table.
  */
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "klib.h"
@@ -158,7 +159,7 @@ static int map_pages(paddr_t base, uint64_t bytes, uint32_t flags, struct mmio_m
 	int st = pt_map(kernel_space(), va, base, bytes, flags);
 	if (st == E_EXIST)
 		panic("map_pages: [%lx, %lx) in the MMIO region is already mapped: something maps "
-		      "there without mmio_map (kmem_map_device?)", va, va + bytes);
+		      "there without mmio_map (a direct pt_map on kernel_space()?)", va, va + bytes);
 	if (st != E_OK) {
 		if (st == E_NOMEM && pt_unmap(kernel_space(), va, bytes) != E_OK)
 			panic("map_pages: cannot undo a partial mapping at %lx", va);
@@ -321,8 +322,7 @@ unsigned mmio_mapping_count(void)
 
 void mmio_init(const struct handoff *h)
 {
-	struct memmap map = { (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
-			      h->memmap_capacity };
+	struct memmap map = boot_memmap(h);
 	paddr_t pa;
 
 	int st = resource_init(&registry, registry_pool, MMIO_REGISTRY_POOL, &map);
@@ -332,7 +332,7 @@ void mmio_init(const struct handoff *h)
 		      st == E_NOMEM ? " (raise MMIO_REGISTRY_POOL in mmio.h)" : "");
 	if (pt_translate(kernel_space(), MMIO_BASE, &pa, NULL, NULL) == E_OK)
 		panic("mmio_init: MMIO_BASE %lx is already mapped (to %lx): map devices with "
-		      "mmio_map after mmio_init, not kmem_map_device", MMIO_BASE, pa);
+		      "mmio_map after mmio_init, not with pt_map directly", MMIO_BASE, pa);
 	va_space.free[0] = (struct range){ MMIO_BASE, MMIO_END };
 	va_space.count = 1;
 	ready = true;

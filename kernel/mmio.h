@@ -36,8 +36,8 @@
  * as "System RAM") and the MMIO virtual-address allocator. Call once,
  * after kmem_init and pat_init and before the first mmio_map. Panics if
  * the registry pool is too small for the map's RAM runs or if something
- * is already mapped at MMIO_BASE (a device mapped without mmio_map, e.g.
- * with kmem_map_device: map it with mmio_map after mmio_init instead).
+ * is already mapped at MMIO_BASE (a device mapped there by a direct
+ * pt_map() on kernel_space(): map it with mmio_map after mmio_init).
  */
 void mmio_init(const struct handoff *h);
 

@@ -3,7 +3,7 @@
  * panics and fatal exceptions print (see panic.h).
  */
 #include "console.h"
-#include "io.h"
+#include "cpu.h"
 #include "memlayout.h"
 #include "panic.h"
 

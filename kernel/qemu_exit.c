@@ -1,7 +1,7 @@
 /*
  * qemu_exit.c - QEMU's isa-debug-exit device (see qemu_exit.h).
  */
-#include "io.h"
+#include "cpu.h"
 #include "qemu_exit.h"
 
 #define CPUID_ECX_HYPERVISOR (1u << 31)   /* CPUID.1:ECX: running in a VM */

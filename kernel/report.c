@@ -1,6 +1,7 @@
 /*
  * report.c - the boot report (see report.h).
  */
+#include "boot.h"
 #include "console.h"
 #include "dmap.h"
 #include "frames.h"
@@ -16,14 +17,9 @@ static const char *const phase_names[PHASE_COUNT] = {
 	"kernel entry", "kernel init",
 };
 
-static const struct mem_entry *map_entries(const struct handoff *h)
-{
-	return (const struct mem_entry *)phys_to_dmap(h->memmap_pa);
-}
-
 static void report_memory(const struct handoff *h)
 {
-	struct memmap m = { (struct mem_entry *)map_entries(h), h->memmap_count, h->memmap_capacity };
+	struct memmap m = boot_memmap(h);
 	char a[24], b[24];
 
 	kprintf("memory: %u entries, RAM %s, free %s, %u firmware map problems\n",
@@ -43,7 +39,7 @@ static void report_memory(const struct handoff *h)
 
 static void report_clean_map(const struct handoff *h)
 {
-	const struct mem_entry *e = map_entries(h);
+	const struct mem_entry *e = boot_memmap(h).entries;
 	char a[24];
 
 	for (uint32_t i = 0; i < h->memmap_count; i++)

@@ -15,7 +15,30 @@ static EFI_STATUS map_read(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
 				&m->desc_version);
 }
 
-EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
+static EFI_STATUS pool_alloc(void *ctx, UINTN bytes, void **buf)
+{
+	return ((EFI_BOOT_SERVICES *)ctx)->AllocatePool(EfiLoaderData, bytes, buf);
+}
+
+static void pool_release(void *ctx, void *buf)
+{
+	((EFI_BOOT_SERVICES *)ctx)->FreePool(buf);
+}
+
+struct efiu_map_mem efiu_map_pool(EFI_BOOT_SERVICES *bs)
+{
+	return (struct efiu_map_mem){ pool_alloc, pool_release, bs };
+}
+
+static void map_drop(struct efiu_map *m, const struct efiu_map_mem *mem)
+{
+	if (m->buf && mem->release)
+		mem->release(mem->ctx, m->buf);
+	m->buf = NULL;
+	m->capacity = 0;
+}
+
+EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m, const struct efiu_map_mem *mem)
 {
 	EFI_STATUS st = m->buf ? map_read(bs, m) : EFI_BUFFER_TOO_SMALL;
 
@@ -27,10 +50,10 @@ EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
 			(void)map_read(bs, m);
 		}
 		/* Drop the old buffer; m->size says what the firmware needs. */
-		efiu_map_free(bs, m);
-		UINTN want = m->size + EFIU_MAP_SPARE_DESCS *
-				       (m->desc_size ? m->desc_size : 64);
-		st = bs->AllocatePool(EfiLoaderData, want, &m->buf);
+		map_drop(m, mem);
+		UINTN desc = m->desc_size ? m->desc_size : sizeof(EFI_MEMORY_DESCRIPTOR);
+		UINTN want = m->size + EFIU_MAP_SPARE_DESCS * desc;
+		st = mem->alloc(mem->ctx, want, &m->buf);
 		if (EFI_ERROR(st)) {
 			m->buf = NULL;
 			return st;
@@ -38,10 +61,12 @@ EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
 		m->capacity = want;
 		st = map_read(bs, m);
 	}
-	if (!EFI_ERROR(st) && m->desc_size == 0)
+	/* The firmware's descriptors may be larger than the specification's
+	 * (read them by desc_size), never smaller. */
+	if (!EFI_ERROR(st) && m->desc_size < sizeof(EFI_MEMORY_DESCRIPTOR))
 		st = EFI_PROTOCOL_ERROR;
 	if (EFI_ERROR(st))
-		efiu_map_free(bs, m);
+		map_drop(m, mem);
 	return st;
 }
 

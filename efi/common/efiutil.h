@@ -29,19 +29,39 @@ struct efiu_map {
 };
 
 /* Descriptors allocated beyond what the firmware asked for: allocating the
- * buffer (and later allocations) may split free ranges. */
-#define EFIU_MAP_SPARE_DESCS 16
+ * buffer (and the loader's allocations between its reads) may split free
+ * ranges, and ExitBootServices' retry must fit in the same buffer. */
+#define EFIU_MAP_SPARE_DESCS 64
 
 /*
- * efiu_map_get - read the memory map into @m, allocating a buffer from
- * pool (EfiLoaderData) with EFIU_MAP_SPARE_DESCS descriptors of spare room,
- * and growing it while the firmware says EFI_BUFFER_TOO_SMALL (a bounded
- * number of times). @m must be zeroed or hold a buffer from an earlier call.
- * Returns EFI_SUCCESS, the allocation's error, EFI_BUFFER_TOO_SMALL if the
- * map kept growing, or EFI_PROTOCOL_ERROR if the firmware reported a
- * descriptor size of 0. On error m->buf is freed and set to NULL.
+ * Where efiu_map_get takes map buffers from. The dump tool uses pool
+ * memory and frees a buffer that turned out too small (efiu_map_pool); the
+ * loader takes pages it records for the kernel and never frees one
+ * (release NULL), since freeing would change the map it is about to read.
  */
-EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m);
+struct efiu_map_mem {
+	/* Allocate @bytes into *@buf; returns an EFI status. */
+	EFI_STATUS (*alloc)(void *ctx, UINTN bytes, void **buf);
+	/* Give back a buffer efiu_map_get no longer needs; NULL: keep it. */
+	void (*release)(void *ctx, void *buf);
+	void *ctx;
+};
+
+/* AllocatePool(EfiLoaderData) / FreePool; ctx is the boot services table. */
+struct efiu_map_mem efiu_map_pool(EFI_BOOT_SERVICES *bs);
+
+/*
+ * efiu_map_get - read the memory map into @m, in a buffer from @mem with
+ * EFIU_MAP_SPARE_DESCS descriptors of spare room, growing it while the
+ * firmware says EFI_BUFFER_TOO_SMALL (a bounded number of times). @m must
+ * be zeroed or hold a buffer from an earlier call (which is reused if it
+ * is large enough). Returns EFI_SUCCESS, the allocation's error,
+ * EFI_BUFFER_TOO_SMALL if the map kept growing, or EFI_PROTOCOL_ERROR if
+ * the firmware reported a descriptor size smaller than the specification's
+ * descriptor. On error the buffer is released (if @mem releases) and
+ * m->buf is NULL.
+ */
+EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m, const struct efiu_map_mem *mem);
 
 /*
  * efiu_map_refresh - read the map again into @m's existing buffer, without
@@ -50,7 +70,7 @@ EFI_STATUS efiu_map_get(EFI_BOOT_SERVICES *bs, struct efiu_map *m);
  */
 EFI_STATUS efiu_map_refresh(EFI_BOOT_SERVICES *bs, struct efiu_map *m);
 
-/* Free @m's buffer (if any) and zero it. */
+/* Free @m's pool buffer (if any; efiu_map_pool only) and zero it. */
 void efiu_map_free(EFI_BOOT_SERVICES *bs, struct efiu_map *m);
 
 /* Number of whole descriptors in @m (trailing partial bytes ignored). */

@@ -97,7 +97,7 @@ void load_kernel(struct handoff *h)
 		fast_zero((void *)(pa + head + ph[i].filesz), bytes - head - ph[i].filesz);
 		h->segments[h->segment_count++] = (struct handoff_segment){
 			.va = va, .pa = pa, .size = bytes, .flags = map_flags_of(&ph[i]) };
-		reserve(h, pa, pa + bytes, RES_KERNEL);
+		reserve(h, pa, pa + bytes, FRAME_RES_KERNEL);
 		if (eh->entry >= ph[i].vaddr && eh->entry < ph[i].vaddr + ph[i].memsz && (ph[i].flags & PF_X))
 			entry_ok = true;
 	}

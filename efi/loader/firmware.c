@@ -13,16 +13,6 @@ bool boot_services_exited;
 /* ---- phase 2: raw COM1 output, no firmware ----------------------------------- */
 #define COM1 0x3f8
 
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 bool serial_present(void)
 {
@@ -52,8 +42,9 @@ void late_panic(const char *msg)
 		serial_putc(*msg++);
 	serial_putc('\r');
 	serial_putc('\n');
+	cli();
 	for (;;)
-		__asm__ volatile("cli; hlt");
+		hlt();
 }
 
 void fw_guard(const char *who)
@@ -95,7 +86,7 @@ void fail(EFI_STATUS status, const char *fmt, ...)
 	}
 	BS->Exit(loader_image, status == EFI_SUCCESS ? EFI_LOAD_ERROR : status, 0, NULL);
 	for (;;)
-		__asm__ volatile("hlt");
+		hlt();
 }
 
 paddr_t fw_alloc_pages(uint64_t pages, paddr_t max_addr, const char *what)

@@ -15,6 +15,8 @@
 #include <efilib.h>
 
 #include "cmdline.h"
+#include "cpu.h"
+#include "efiutil.h"
 #include "handoff.h"
 #include "lib.h"
 #include "pt.h"
@@ -74,20 +76,18 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 		       paddr_t stacks_pa, paddr_t trampoline_pa);
 
 /* ---- memmap read / exit ---------------------------------------------------------- */
-struct fw_map {
-	void *buf;             /* descriptors, phys == virt under the firmware */
-	UINTN capacity;        /* bytes allocated */
-	UINTN size;            /* bytes in use */
-	UINTN key;
-	UINTN desc_size;
-	UINT32 desc_version;
-};
-/* Read the firmware map into @m, (re)allocating with spare room as needed.
- * Only before ExitBootServices. */
-void fw_map_read(struct fw_map *m);
-/* Exit boot services with the one retry the spec allows, reusing @m's
- * buffer. On return boot services are gone. */
-void exit_boot_services(struct fw_map *m, struct handoff *h);
+/* Read the firmware map into @m (efi/common/efiutil.h; the buffer is pages,
+ * phys == virt under the firmware), reusing its buffer if it is large
+ * enough, else allocating one with spare room. Only before
+ * ExitBootServices; fails (returns to the firmware) on error. */
+void fw_map_read(struct efiu_map *m);
+/* Read the firmware map into @fw and convert it into a clean map for
+ * building the page tables (its problems printed, not kept). */
+struct memmap read_boot_map(struct handoff *h, struct efiu_map *fw);
+/* The final map read into @fw (its clean copy's room allocated first),
+ * ExitBootServices with the one retry the spec allows, then the final map
+ * converted and recorded in @h. On return boot services are gone. */
+void exit_and_hand_off(struct handoff *h, struct efiu_map *fw);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
@@ -109,11 +109,5 @@ static inline void fast_copy(void *dst, const void *src, size_t n)
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 #endif

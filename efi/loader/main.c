@@ -14,28 +14,15 @@ extern const uint8_t tramp_start[], tramp_end[];
 typedef void __attribute__((noreturn)) (*trampoline_fn)(vaddr_t handoff, paddr_t pml4,
 							 vaddr_t entry, vaddr_t stack);
 
-#define MSR_EFER   0xc0000080u
-#define EFER_NXE   (1ull << 11)
-#define CR0_WP     (1ull << 16)
-#define CR4_PGE    (1ull << 7)
-
-static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
-{
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 /* Probe once what the page tables may use. */
 static void probe_cpu(struct handoff *h)
 {
-	uint32_t a, b, c, d;
-
-	cpuid(0x80000000u, &a, &b, &c, &d);
-	if (a < 0x80000001u)
+	if (cpuid(0x80000000u, 0).eax < 0x80000001u)
 		fail(EFI_SUCCESS, "this CPU does not report extended features (CPUID 0x80000001)");
-	cpuid(0x80000001u, &a, &b, &c, &d);
-	if (!(d & (1u << 20)))
+	uint32_t edx = cpuid(0x80000001u, 0).edx;
+	if (!(edx & (1u << 20)))
 		fail(EFI_SUCCESS, "this CPU has no NX bit: Carto needs it to keep data non-executable");
-	h->has_1g = (d & (1u << 26)) != 0;
+	h->has_1g = (edx & (1u << 26)) != 0;
 }
 
 static struct handoff *alloc_handoff(void)
@@ -48,52 +35,8 @@ static struct handoff *alloc_handoff(void)
 	h->magic = HANDOFF_MAGIC;
 	h->version = HANDOFF_VERSION;
 	h->size = sizeof(*h);
-	reserve(h, pa, pa + bytes, RES_HANDOFF);
+	reserve(h, pa, pa + bytes, FRAME_RES_HANDOFF);
 	return h;
-}
-
-/* Record the first problems the conversion reported, count all of them. */
-static void note_warning(void *ctx, const struct memmap_warning *w)
-{
-	struct handoff *h = ctx;
-	if (h->memmap_warnings < HANDOFF_MAX_WARNINGS)
-		h->warnings[h->memmap_warnings] = *w;
-	h->memmap_warnings++;
-}
-
-/* Room for the clean map: conversion may split entries, so twice the
- * firmware map's capacity. Allocated before exit, filled after. */
-static struct memmap alloc_clean_map(struct handoff *h, const struct fw_map *m)
-{
-	size_t cap = 2 * (m->capacity / m->desc_size);
-	uint64_t bytes = ALIGN_UP(cap * sizeof(struct mem_entry), PAGE_SIZE);
-	paddr_t pa = fw_alloc_pages(bytes / PAGE_SIZE, 0, "the memory map");
-
-	return (struct memmap){ .entries = (struct mem_entry *)pa, .capacity = cap };
-}
-
-/* Show what the conversion of the firmware map found odd, then forget it:
- * the final map's problems are recorded for the kernel. */
-static void print_warnings(struct handoff *h)
-{
-	for (uint32_t i = 0; i < h->memmap_warnings && i < HANDOFF_MAX_WARNINGS; i++) {
-		const struct memmap_warning *w = &h->warnings[i];
-		Print(L"carto: memory map: descriptor %lu (type %u, %lx, %lu pages): %a\r\n",
-		      (uint64_t)w->index, w->desc.type, w->desc.phys_start, w->desc.num_pages,
-		      memmap_problem_name(w->problem));
-	}
-	if (h->memmap_warnings > HANDOFF_MAX_WARNINGS)
-		Print(L"carto: memory map: %u more problems\r\n", h->memmap_warnings - HANDOFF_MAX_WARNINGS);
-	h->memmap_warnings = 0;
-}
-
-static void convert_map(struct handoff *h, struct memmap *out, const struct fw_map *m)
-{
-	int st = memmap_from_efi(out, m->buf, m->size, m->desc_size, note_warning, h);
-	if (st != E_OK && boot_services_exited)
-		late_panic("cannot convert the final memory map");
-	if (st != E_OK)
-		fail(EFI_SUCCESS, "cannot convert the firmware memory map: %a", status_name(st));
 }
 
 static paddr_t alloc_trampoline(struct handoff *h)
@@ -102,23 +45,16 @@ static paddr_t alloc_trampoline(struct handoff *h)
 	paddr_t pa = fw_alloc_pages(1, 4 * GiB, "the trampoline");
 	fast_zero((void *)pa, PAGE_SIZE);
 	fast_copy((void *)pa, tramp_start, (size_t)(tramp_end - tramp_start));
-	reserve(h, pa, pa + PAGE_SIZE, RES_TRAMPOLINE);
+	reserve(h, pa, pa + PAGE_SIZE, FRAME_RES_TRAMPOLINE);
 	return pa;
 }
 
 static void __attribute__((noreturn)) enter_kernel(struct handoff *h, paddr_t tramp)
 {
-	uint64_t efer, cr0, cr4;
-	uint32_t lo, hi;
-
-	__asm__ volatile("cli");
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_EFER));
-	efer = ((uint64_t)hi << 32 | lo) | EFER_NXE;
-	__asm__ volatile("wrmsr" : : "c"(MSR_EFER), "a"((uint32_t)efer), "d"((uint32_t)(efer >> 32)));
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP));
-	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_PGE));
+	cli();
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	write_cr0(read_cr0() | CR0_WP);
+	write_cr4(read_cr4() | CR4_PGE);
 	((trampoline_fn)tramp)(phys_to_dmap((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
 }
 
@@ -132,14 +68,13 @@ static void wait_for_debugger(void)
 {
 	Print(L"carto: waiting for gdb (scripts/gdbinit clears loader_wait)\r\n");
 	while (loader_wait)
-		__asm__ volatile("pause");
+		cpu_relax();
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	uint64_t t0 = rdtsc();
-	struct fw_map fwmap = { 0 };
-	struct memmap boot_map;
+	struct efiu_map fwmap = { 0 };
 
 	InitializeLib(image, systab);
 	loader_image = image;
@@ -164,45 +99,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		     "port, so Carto would have nowhere to show anything");
 	collect_acpi(h);
 
-	fw_map_read(&fwmap);
-	boot_map = alloc_clean_map(h, &fwmap);
-	convert_map(h, &boot_map, &fwmap);
-	print_warnings(h);
+	struct memmap boot_map = read_boot_map(h, &fwmap);
 	h->tsc[PHASE_MAP_READ] = rdtsc();
 
 	load_kernel(h);
 	paddr_t stacks = fw_alloc_pages(KSTACK_COUNT * KSTACK_PAGES, 0, "the kernel stacks");
-	reserve(h, stacks, stacks + KSTACK_COUNT * KSTACK_SIZE, RES_STACKS);
+	reserve(h, stacks, stacks + KSTACK_COUNT * KSTACK_SIZE, FRAME_RES_STACKS);
 	paddr_t tramp = alloc_trampoline(h);
 	build_page_tables(h, &boot_map, stacks, tramp);
 	h->tsc[PHASE_PT_BUILT] = rdtsc();
 
-	/* The final map: allocate the clean map's room first, then read, so
-	 * that no allocation falls between the read and ExitBootServices.
-	 * If the read had to grow the buffer, the room may be too small:
-	 * allocate again and re-read. */
-	struct memmap final_map;
-	do {
-		final_map = alloc_clean_map(h, &fwmap);
-		fw_map_read(&fwmap);
-	} while (final_map.capacity < 2 * (fwmap.capacity / fwmap.desc_size));
-	reserve(h, (paddr_t)final_map.entries,
-		(paddr_t)final_map.entries + ALIGN_UP(final_map.capacity * sizeof(struct mem_entry), PAGE_SIZE),
-		RES_HANDOFF);
-	reserve(h, (paddr_t)fwmap.buf, (paddr_t)fwmap.buf + fwmap.capacity, RES_HANDOFF);
-	exit_boot_services(&fwmap, h);
-
-	/* ---- boot services are gone: no firmware calls from here on ---- */
-	if (cmdline_value_is(h->cmdline, "loader-test", "late-alloc"))
-		fw_alloc_pages(1, 0, "a test of the post-exit guard");   /* must panic */
-	convert_map(h, &final_map, &fwmap);
-	h->memmap_pa = (paddr_t)final_map.entries;
-	h->memmap_count = (uint32_t)final_map.count;
-	h->memmap_capacity = (uint32_t)final_map.capacity;
-	h->efi_desc_size = (uint32_t)fwmap.desc_size;
-	h->efi_desc_version = fwmap.desc_version;
-	h->fw_map_pa = (paddr_t)fwmap.buf;
-	h->fw_map_size = fwmap.size;
-	h->tsc[PHASE_EXIT_BS] = rdtsc();
+	exit_and_hand_off(h, &fwmap);   /* boot services are gone after it */
 	enter_kernel(h, tramp);
 }

@@ -51,7 +51,7 @@ static void add_chunk(struct handoff *h)
 	paddr_t pa = alloc_chunk(pool.map);
 	h->pool[h->pool_count++] = (struct handoff_pool_chunk){
 		.start = pa, .next = pa, .end = pa + PT_POOL_CHUNK };
-	reserve(h, pa, pa + PT_POOL_CHUNK, RES_PT_POOL);
+	reserve(h, pa, pa + PT_POOL_CHUNK, FRAME_RES_PT_POOL);
 }
 
 static paddr_t pool_alloc(struct pt_frame_source *src)

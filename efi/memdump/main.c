@@ -221,7 +221,8 @@ static EFI_STATUS dump(EFI_SYSTEM_TABLE *st, EFI_FILE_HANDLE root,
 	struct textbuf report;
 	char msg[MSG_BYTES * 2];
 
-	EFI_STATUS s = efiu_map_get(bs, &map);
+	struct efiu_map_mem pool = efiu_map_pool(bs);
+	EFI_STATUS s = efiu_map_get(bs, &map, &pool);
 	if (EFI_ERROR(s)) {
 		fmt_buf(msg, sizeof(msg), "memmap: GetMemoryMap failed: %s\n",
 			efiu_status_text(s));

@@ -6,7 +6,7 @@
  * be resumed from a test hook.
  */
 #include "arch.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "pt.h"

@@ -28,7 +28,7 @@ static bool all_bytes(const uint8_t *p, uint64_t n, uint8_t v)
 static bool have_frames(void)
 {
 	return ST_CHECK(frames() != NULL,
-			"frames_init has not run: kernel/main.c must call frames_init(h) after kmem_init(h)");
+			"frames_init has not run: kernel/main.c must call frames_init after kmem_init");
 }
 
 static uint64_t free_now(void)
@@ -183,7 +183,7 @@ SELFTEST(frames_acpi_tables_kept)
 	}
 	ST_CHECK(ai->read_count > 0, "acpi_init found tables but recorded none it read");
 	for (unsigned i = 0; i < ai->read_count; i++) {
-		const struct acpi_range *r = &ai->read[i];
+		const struct range *r = &ai->read[i];
 		for (paddr_t pa = ALIGN_DOWN(r->start, PAGE_SIZE); pa < r->end; pa += PAGE_SIZE) {
 			enum frame_state s = frame_state(frames(), pa);
 			if (!ST_CHECK(s == FRAME_STATE_RESERVED || s == FRAME_STATE_UNMANAGED,

@@ -6,7 +6,7 @@
  * write to read-only data faults.
  */
 #include "dmap.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "selftest.h"

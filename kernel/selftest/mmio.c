@@ -13,7 +13,7 @@
 #include "arch.h"
 #include "console.h"
 #include "devices.h"
-#include "io.h"
+#include "cpu.h"
 #include "klib.h"
 #include "kmem.h"
 #include "mmio.h"
