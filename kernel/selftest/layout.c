@@ -5,6 +5,7 @@
  * lower half is empty, the window reaches every page-table frame, and a
  * write to read-only data faults.
  */
+#include "boot.h"
 #include "dmap.h"
 #include "cpu.h"
 #include "klib.h"
@@ -14,18 +15,13 @@
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 
-static const struct mem_entry *clean_map(const struct handoff *h)
-{
-	return (const struct mem_entry *)phys_to_dmap(h->memmap_pa);
-}
-
 /* Both ends of each RAM entry are mapped at DMAP_BASE + pa (RW, NX, WB);
  * both ends of each other entry are not mapped at all. */
 SELFTEST(dmap_is_exactly_ram)
 {
 	const struct handoff *h = selftest_handoff();
 	const struct pt_space *as = kernel_space();
-	const struct mem_entry *e = clean_map(h);
+	const struct mem_entry *e = boot_memmap(h).entries;
 
 	for (uint32_t i = 0; i < h->memmap_count; i++) {
 		if (e[i].start >= DMAP_MAX_PHYS)
@@ -91,7 +87,7 @@ SELFTEST(no_page_writable_and_executable)
 SELFTEST(dmap_page_counts_match_handoff)
 {
 	const struct handoff *h = selftest_handoff();
-	struct memmap m = { (struct mem_entry *)clean_map(h), h->memmap_count, h->memmap_capacity };
+	struct memmap m = boot_memmap(h);
 	struct dmap_stats st;
 
 	dmap_plan(&m, h->has_1g, &st);
