@@ -92,22 +92,8 @@ void exit_boot_services(struct fw_map *m, struct handoff *h);
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
 
-/* Block fill and copy with one string instruction each: gnu-efi's memset
- * and memcpy go byte by byte, which costs millions of cycles for the
- * kernel image and stacks. */
-static inline void fast_zero(void *dst, size_t n)
-{
-	size_t q = n / 8, r = n % 8;
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(0) : "memory");
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(0) : "memory");
-}
-
-static inline void fast_copy(void *dst, const void *src, size_t n)
-{
-	size_t q = n / 8, r = n % 8;
-	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
-}
+/* fast_zero and fast_copy (lib.h) fill and copy blocks: gnu-efi's memset
+ * and memcpy go byte by byte. */
 
 static inline uint64_t rdtsc(void)
 {
