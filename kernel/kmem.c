@@ -2,6 +2,7 @@
  * kmem.c - the kernel's own address space: the loader's page tables, the
  * page-table pool, the TLB hook and the PAT.
  */
+#include "fatal.h"
 #include "frames.h"
 #include "io.h"
 #include "kmem.h"
@@ -95,6 +96,12 @@ static void kpool_free(struct pt_frame_source *src, paddr_t pa)
 		panic("kpool_free: %lx is not a page-table frame from the pool", pa);
 	*(paddr_t *)window_va(pa) = p->free_list;
 	p->free_list = pa;
+}
+
+/* mm_fatal (fatal.h) for the kernel. */
+void mm_fatal(const char *caller, const char *what, uint64_t value)
+{
+	panic("%s: %s (%lx)", caller, what, value);
 }
 
 static void tlb_invalidate(struct pt_space *as, vaddr_t va, uint64_t size)
