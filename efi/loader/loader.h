@@ -18,6 +18,7 @@
 #include "handoff.h"
 #include "lib.h"
 #include "pt.h"
+#include "ptwindow.h"
 #include "types.h"
 
 /* ---- firmware.c: guarded firmware access --------------------------------- */
@@ -65,9 +66,11 @@ void video_select_mode(const char *cmdline);
 void load_kernel(struct handoff *h);
 
 /* ---- pool.c: page-table frames ----------------------------------------------------- */
-/* The frame source for building page tables: 2 MiB chunks below
- * PT_WINDOW_MAX_PHYS, recorded in h->pool. */
-struct pt_frame_source *pool_init(struct handoff *h, const struct memmap *map);
+/* The pool of page-table frames for building page tables (ptwindow.h):
+ * empty, grows by 2 MiB chunks from the firmware below PT_WINDOW_MAX_PHYS,
+ * each reserved in @h (RES_PT_POOL); frames reached by identity. Give
+ * &pool->src to pt_init, pt_window_export the chunks into @h at the end. */
+struct pt_window *pool_init(struct handoff *h, const struct memmap *map);
 
 /* ---- paging.c: the new address space ------------------------------------------------- */
 void build_page_tables(struct handoff *h, const struct memmap *map,
