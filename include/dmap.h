@@ -13,6 +13,7 @@
 #ifndef CARTO_DMAP_H
 #define CARTO_DMAP_H
 
+#include "fatal.h"
 #include "memmap.h"
 #include "pt.h"
 
@@ -24,9 +25,21 @@ struct dmap_stats {
 	                              (PDPTs, PDs, PTs; the PML4 not counted) */
 };
 
-/* phys_to_dmap - direct-map address of physical address pa (< DMAP_MAX_PHYS). */
-static inline vaddr_t phys_to_dmap(paddr_t pa)
+/*
+ * phys_to_dmap - the direct-map address of physical address pa: the one
+ * conversion from a physical address to the direct map. A pa at or above
+ * DMAP_MAX_PHYS is beyond the direct map: mm_fatal naming the function
+ * that asked. Only the range is checked (one compare, as it is on hot
+ * paths); that pa is RAM (holes and MMIO are never mapped) is the caller's
+ * to know.
+ */
+#define phys_to_dmap(pa) dmap_va((pa), __func__)
+
+/* dmap_va - phys_to_dmap with the caller named explicitly. */
+static inline vaddr_t dmap_va(paddr_t pa, const char *caller)
 {
+	if (__builtin_expect(pa >= DMAP_MAX_PHYS, 0))
+		mm_fatal(caller, "physical address beyond the direct map (DMAP_MAX_PHYS)", pa);
 	return DMAP_BASE + pa;
 }
 

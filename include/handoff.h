@@ -78,8 +78,9 @@ struct handoff_reservation {
 #define CMDLINE_TRUNCATED        (1u << 2)   /* cut at HANDOFF_CMDLINE_MAX - 1 */
 #define HANDOFF_VENDOR_MAX       64
 
-/* A page-table pool chunk: [start, end) reachable at PT_WINDOW_BASE + pa.
- * Frames in [start, next) have been handed out; [next, end) are free. */
+/* A page-table pool chunk: [start, end), mapped in the page-table window
+ * (ptwindow.h). Frames in [start, next) have been handed out; [next, end)
+ * are free. */
 struct handoff_pool_chunk {
 	paddr_t start, next, end;
 };

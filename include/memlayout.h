@@ -33,7 +33,9 @@
  * 2 MiB page. The window's virtual range is sized for any physical address
  * below PT_WINDOW_MAX_PHYS, but what is mapped of it is a handful of 2 MiB
  * pages. Chunks are allocated below PT_WINDOW_MAX_PHYS. A page-table frame at
- * physical address pa is always at PT_WINDOW_BASE + pa, with no lookup.
+ * physical address pa is always at PT_WINDOW_BASE + pa, with no lookup;
+ * include/ptwindow.h is the module that owns the chunks and the one
+ * conversion (pt_window_va), which checks pa lies in a chunk.
  *
  * The direct map covers RAM only (see memmap.h for which EFI types count as
  * RAM) and never maps holes or MMIO: a device mapping must go through the

@@ -2,99 +2,47 @@
  * kmem.c - the kernel's own address space: the loader's page tables, the
  * page-table pool, the TLB hook and the PAT.
  */
+#include "fatal.h"
 #include "frames.h"
 #include "cpu.h"
 #include "kmem.h"
 #include "lib.h"
 #include "panic.h"
+#include "ptwindow.h"
 
 /*
- * Page-table frames: the loader's pool chunks, continued. Freed frames go
- * on a list threaded through their first word (reached via the window).
- * When the last chunk is down to KPOOL_RESERVE frames, a new chunk is taken
- * from the frame allocator and mapped into the window; the reserve pays for
- * the tables that mapping needs (a PD, and a PDPT in a new 512 GiB slot),
- * so growing never runs dry half-way. The few reserve frames left in an
- * old chunk stay there (at most KPOOL_RESERVE per 2 MiB chunk).
+ * Page-table frames: the loader's pool chunks, continued by the shared
+ * pool (mm/ptwindow.c) with frames reached through the window. When the
+ * last chunk is down to KPOOL_RESERVE frames, kpool_grow takes a new chunk
+ * from the frame allocator and maps it into the window; the reserve pays
+ * for the tables that mapping needs (a PD, and a PDPT in a new 512 GiB
+ * slot), so growing never runs dry half-way.
  */
 #define KPOOL_RESERVE 4
 
-struct kpool {
-	struct pt_frame_source src;
-	struct handoff_pool_chunk chunk[HANDOFF_MAX_POOL_CHUNKS];
-	uint32_t count;
-	bool growing;             /* kpool_grow is mapping a new chunk */
-	paddr_t free_list;        /* PT_NO_FRAME when empty */
-};
-
-static struct kpool kpool;
+static struct pt_window kpool;
 static struct pt_space kas;
 
-static void *window_va(paddr_t pa)
+/* pt_window_grow_fn: a chunk from the frame allocator (once it runs),
+ * mapped into the window before the pool hands out any frame of it. */
+static paddr_t kpool_grow(struct pt_window *w, void *ctx)
 {
-	if (pa >= PT_WINDOW_MAX_PHYS)
-		panic("window_va: %lx outside the page-table window", pa);
-	return (void *)(PT_WINDOW_BASE + pa);
-}
-
-static uint64_t chunk_left(const struct handoff_pool_chunk *c)
-{
-	return (c->end - c->next) / PAGE_SIZE;
-}
-
-/* Add a chunk from the frame allocator (if it runs yet) to the pool. */
-static void kpool_grow(struct kpool *p)
-{
-	if (p->growing || p->count == HANDOFF_MAX_POOL_CHUNKS || !frames())
-		return;
-	p->growing = true;
+	if (!frames())
+		return PT_NO_FRAME;
 	paddr_t pa = frames_alloc_pt_chunk();
-	if (pa != PT_NO_FRAME) {
-		int st = pt_map(&kas, PT_WINDOW_BASE + pa, pa, PT_POOL_CHUNK, MAP_WRITE | MAP_GLOBAL);
-		if (st == E_OK)
-			p->chunk[p->count++] = (struct handoff_pool_chunk){ pa, pa, pa + PT_POOL_CHUNK };
-		else
-			frames_free(pa, FRAME_ORDER_2M);
+	if (pa == PT_NO_FRAME)
+		return PT_NO_FRAME;
+	if (pt_window_map_chunk(&kas, pa) != E_OK) {
+		frames_free(pa, FRAME_ORDER_2M);
+		return PT_NO_FRAME;
 	}
-	p->growing = false;
-}
-
-static paddr_t kpool_alloc(struct pt_frame_source *src)
-{
-	struct kpool *p = (struct kpool *)src;
-	paddr_t pa = p->free_list;
-
-	if (pa != PT_NO_FRAME) {
-		p->free_list = *(paddr_t *)window_va(pa);
-	} else {
-		if (p->count && chunk_left(&p->chunk[p->count - 1]) <= KPOOL_RESERVE)
-			kpool_grow(p);
-		struct handoff_pool_chunk *c = p->count ? &p->chunk[p->count - 1] : NULL;
-		if (!c || c->next == c->end)
-			return PT_NO_FRAME;
-		pa = c->next;
-		c->next += PAGE_SIZE;
-	}
-	memset(window_va(pa), 0, PAGE_SIZE);
 	return pa;
 }
 
-static bool in_pool(const struct kpool *p, paddr_t pa)
+/* mm_fatal (fatal.h) for the kernel. */
+void mm_fatal(const char *caller, const char *what, uint64_t value)
 {
-	for (uint32_t i = 0; i < p->count; i++)
-		if (pa >= p->chunk[i].start && pa < p->chunk[i].next)
-			return true;
-	return false;
-}
-
-static void kpool_free(struct pt_frame_source *src, paddr_t pa)
-{
-	struct kpool *p = (struct kpool *)src;
-
-	if (!IS_ALIGNED(pa, PAGE_SIZE) || !in_pool(p, pa))
-		panic("kpool_free: %lx is not a page-table frame from the pool", pa);
-	*(paddr_t *)window_va(pa) = p->free_list;
-	p->free_list = pa;
+	panic("%s: %s (%lx)", caller, what, value);
 }
 
 static void tlb_invalidate(struct pt_space *as, vaddr_t va, uint64_t size)
@@ -118,15 +66,14 @@ struct pt_space *kernel_space(void)
 
 void kmem_init(const struct handoff *h)
 {
-	kpool.src.alloc = kpool_alloc;
-	kpool.src.free = kpool_free;
-	kpool.count = h->pool_count;
-	kpool.free_list = PT_NO_FRAME;
-	memcpy(kpool.chunk, h->pool, sizeof(h->pool[0]) * h->pool_count);
+	pt_window_init(&kpool, PT_WINDOW_BASE, KPOOL_RESERVE, kpool_grow, NULL);
+	if (pt_window_adopt(&kpool, h->pool, h->pool_count) != E_OK)
+		panic("kmem_init: the hand-off's %u page-table pool chunks are not valid chunks",
+		      h->pool_count);
 
 	kas.root = h->pml4;
 	kas.levels = PT_LEVELS;
-	kas.window = PT_WINDOW_BASE;
+	kas.window = kpool.reach;
 	kas.src = &kpool.src;
 	kas.has_1g = h->has_1g;
 	kas.invalidate = tlb_invalidate;
@@ -150,7 +97,7 @@ void kmem_drop_identity(const struct handoff *h)
 	int st = pt_unmap(&kas, h->trampoline_va, PAGE_SIZE);
 	if (st != E_OK)
 		panic("kmem_drop_identity: unmapping %lx failed: %s", h->trampoline_va, status_name(st));
-	const uint64_t *pml4 = window_va(kas.root);
+	const uint64_t *pml4 = pt_window_va(&kpool, kas.root);
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
 			panic("kmem_drop_identity: lower-half PML4 entry %u still present", i);
@@ -163,13 +110,15 @@ uint64_t kmem_pt_frames(void)
 
 uint64_t kmem_pool_free_frames(void)
 {
-	uint64_t n = 0;
-	for (paddr_t pa = kpool.free_list; pa != PT_NO_FRAME; pa = *(paddr_t *)window_va(pa))
-		n++;
-	return n + (kpool.count ? chunk_left(&kpool.chunk[kpool.count - 1]) : 0);
+	return pt_window_free_frames(&kpool);
 }
 
 uint32_t kmem_pool_chunks(void)
 {
 	return kpool.count;
+}
+
+struct pt_window *kmem_window(void)
+{
+	return &kpool;
 }

@@ -6,6 +6,7 @@
 
 #include "handoff.h"
 #include "pt.h"
+#include "ptwindow.h"
 
 /* The kernel's page tables (the ones the loader built, now owned here). */
 struct pt_space *kernel_space(void);
@@ -13,7 +14,8 @@ struct pt_space *kernel_space(void);
 /*
  * kmem_init - take over the loader's page tables: page-table frames now
  * come from the hand-off's pool chunks, reached through the window.
- * Must run before any other kmem_ call.
+ * Must run before any other kmem_ call. Panics if the hand-off's chunks
+ * are not valid pool chunks or CR3 is not the hand-off's PML4.
  */
 void kmem_init(const struct handoff *h);
 
@@ -34,5 +36,10 @@ uint64_t kmem_pt_frames(void);
 uint32_t kmem_pool_chunks(void);
 /* Frames the pool can hand out without growing (free list + last chunk). */
 uint64_t kmem_pool_free_frames(void);
+
+/* The kernel's page-table pool (ptwindow.h): reach is PT_WINDOW_BASE, so
+ * pt_window_va(kmem_window(), pa) is where the kernel reads the
+ * page-table frame at pa. */
+struct pt_window *kmem_window(void);
 
 #endif

@@ -45,17 +45,18 @@ static bool dmap_next_run(const struct memmap *map, size_t *i, struct range *run
 
 /*
  * dmap_leaf_level - the leaf that maps pa next in a run ending at end: the
- * largest size whose block at pa is aligned (physically and in the direct
- * map) and lies wholly inside the run; 1 GiB only if has_1g.
+ * largest size whose block at pa is aligned (physically, and so in the
+ * direct map, whose base is 1 GiB aligned) and lies wholly inside the run;
+ * 1 GiB only if has_1g. Called for every leaf: no conversion in here.
  */
+_Static_assert(IS_ALIGNED(DMAP_BASE, PAGE_SIZE_1G), "direct-map leaves align like their pa");
 static unsigned dmap_leaf_level(paddr_t pa, paddr_t end, bool has_1g)
 {
 	unsigned level = has_1g ? PT_LEVEL_1G : PT_LEVEL_2M;
 
 	for (; level > PT_LEVEL_4K; level--) {
 		uint64_t leaf = PT_LEVEL_SIZE(level);
-		if (IS_ALIGNED(pa, leaf) && IS_ALIGNED(phys_to_dmap(pa), leaf) &&
-		    end - pa >= leaf)
+		if (IS_ALIGNED(pa, leaf) && end - pa >= leaf)
 			return level;
 	}
 	return PT_LEVEL_4K;

@@ -5,7 +5,9 @@
  */
 #include <stdarg.h>
 
+#include "fatal.h"
 #include "loader.h"
+#include "textbuf.h"
 
 EFI_HANDLE loader_image;
 bool boot_services_exited;
@@ -45,6 +47,18 @@ void late_panic(const char *msg)
 	cli();
 	for (;;)
 		hlt();
+}
+
+/* mm_fatal (fatal.h) for the loader: fail() while the firmware runs,
+ * late_panic() after ExitBootServices. */
+void mm_fatal(const char *caller, const char *what, uint64_t value)
+{
+	if (boot_services_exited) {
+		char msg[192];
+		fmt_buf(msg, sizeof(msg), "%s: %s (%llx)", caller, what, (unsigned long long)value);
+		late_panic(msg);
+	}
+	fail(EFI_SUCCESS, "%a: %a (%lx)", caller, what, value);
 }
 
 void fw_guard(const char *who)

@@ -20,6 +20,7 @@
 #include "handoff.h"
 #include "lib.h"
 #include "pt.h"
+#include "ptwindow.h"
 #include "types.h"
 
 /* ---- firmware.c: guarded firmware access --------------------------------- */
@@ -67,9 +68,11 @@ void video_select_mode(const char *cmdline);
 void load_kernel(struct handoff *h);
 
 /* ---- pool.c: page-table frames ----------------------------------------------------- */
-/* The frame source for building page tables: 2 MiB chunks below
- * PT_WINDOW_MAX_PHYS, recorded in h->pool. */
-struct pt_frame_source *pool_init(struct handoff *h, const struct memmap *map);
+/* The pool of page-table frames for building page tables (ptwindow.h):
+ * empty, grows by 2 MiB chunks from the firmware below PT_WINDOW_MAX_PHYS,
+ * each reserved in @h (FRAME_RES_PT_POOL); frames reached by identity. Give
+ * &pool->src to pt_init, pt_window_export the chunks into @h at the end. */
+struct pt_window *pool_init(struct handoff *h, const struct memmap *map);
 
 /* ---- paging.c: the new address space ------------------------------------------------- */
 void build_page_tables(struct handoff *h, const struct memmap *map,
@@ -92,22 +95,8 @@ void exit_and_hand_off(struct handoff *h, struct efiu_map *fw);
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);
 
-/* Block fill and copy with one string instruction each: gnu-efi's memset
- * and memcpy go byte by byte, which costs millions of cycles for the
- * kernel image and stacks. */
-static inline void fast_zero(void *dst, size_t n)
-{
-	size_t q = n / 8, r = n % 8;
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(0) : "memory");
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(0) : "memory");
-}
-
-static inline void fast_copy(void *dst, const void *src, size_t n)
-{
-	size_t q = n / 8, r = n % 8;
-	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r) : : "memory");
-}
+/* fast_zero and fast_copy (lib.h) fill and copy blocks: gnu-efi's memset
+ * and memcpy go byte by byte. */
 
 
 #endif

@@ -5,42 +5,51 @@
  *   - the direct map of RAM (dmap_build);
  *   - each kernel segment at its link address with its ELF permissions;
  *   - the kernel and IST stacks, each above an unmapped guard page;
- *   - the page-table window: every pool chunk at PT_WINDOW_BASE + pa;
+ *   - the page-table window: every pool chunk (pt_window_map_chunk);
  *   - the trampoline page, identity-mapped and executable: the only
  *     lower-half mapping, removed by the kernel once it runs.
  * Under the firmware a page-table frame at pa is reached at pa, so the
- * window offset of this pt_space is 0.
+ * pool's reach, and the window offset of this pt_space, is 0.
  */
 #include "loader.h"
 #include "dmap.h"
 
-static void map_or_fail(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
-			uint32_t flags, const char *what)
+/* Stop unless a mapping succeeded. E_NOMEM means the pool's chunk list
+ * is full: the firmware running out stops the loader before. */
+static void check_map(int st, vaddr_t va, const char *what)
 {
-	int st = pt_map(as, va, pa, size, flags);
+	if (st == E_NOMEM)
+		fail(EFI_SUCCESS, "cannot map %a at %lx: page tables need more than %u pool chunks",
+		     what, va, HANDOFF_MAX_POOL_CHUNKS);
 	if (st != E_OK)
 		fail(EFI_SUCCESS, "cannot map %a at %lx: %a", what, va, status_name(st));
 }
 
+static void map_or_fail(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
+			uint32_t flags, const char *what)
+{
+	check_map(pt_map(as, va, pa, size, flags), va, what);
+}
+
 /* Map every pool chunk into the window. Mapping a chunk may need a new
  * table, which may need a new chunk: loop until every chunk is mapped. */
-static void map_window(struct pt_space *as, struct handoff *h)
+static void map_window(struct pt_space *as, const struct pt_window *pool)
 {
-	for (uint32_t done = 0; done < h->pool_count; done++) {
-		paddr_t pa = h->pool[done].start;
-		map_or_fail(as, PT_WINDOW_BASE + pa, pa, PT_POOL_CHUNK,
-			    MAP_WRITE | MAP_GLOBAL, "the page-table window");
+	for (uint32_t done = 0; done < pool->count; done++) {
+		paddr_t pa = pool->chunk[done].start;
+		check_map(pt_window_map_chunk(as, pa), pa, "the page-table window (chunk pa)");
 	}
 }
 
 void build_page_tables(struct handoff *h, const struct memmap *map,
 		       paddr_t stacks_pa, paddr_t trampoline_pa)
 {
+	struct pt_window *pool = pool_init(h, map);
 	struct pt_space as;
 	struct dmap_stats st;
 	int err;
 
-	if (pt_init(&as, pool_init(h, map), 0, h->has_1g) != E_OK)
+	if (pt_init(&as, &pool->src, pool->reach, h->has_1g) != E_OK)
 		fail(EFI_SUCCESS, "cannot allocate the top-level page table");
 	err = dmap_build(&as, map, &st);
 	if (err != E_OK)
@@ -57,7 +66,9 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 		map_or_fail(&as, KSTACK_BOTTOM(i), stacks_pa + i * KSTACK_SIZE, KSTACK_SIZE,
 			    MAP_WRITE | MAP_GLOBAL, "a kernel stack");
 	map_or_fail(&as, trampoline_pa, trampoline_pa, PAGE_SIZE, MAP_EXEC, "the trampoline");
-	map_window(&as, h);
+	map_window(&as, pool);
+	/* The last page-table frame the loader takes was taken above. */
+	pt_window_export(pool, h->pool, &h->pool_count);
 
 	h->pml4 = as.root;
 	h->pt_tables = as.tables;

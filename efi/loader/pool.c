@@ -5,18 +5,21 @@
  * 2 MiB-aligned block below PT_WINDOW_MAX_PHYS. The chunks are recorded in
  * the hand-off; the window maps each with one 2 MiB page, and the kernel
  * goes on allocating from the last chunk where the loader stopped.
- * While the firmware runs, a frame at pa is reached at pa (identity map).
+ * The pool itself is mm/ptwindow.c, shared with the kernel; the loader
+ * supplies its growth (a firmware allocation at a chosen address) and
+ * reaches frames by identity while the firmware runs (reach 0).
  */
 #include "loader.h"
 
-struct pool {
-	struct pt_frame_source src;
+/* What the grow callback needs: where to look for free blocks, where to
+ * record the reservation. */
+struct pool_ctx {
 	struct handoff *h;
 	const struct memmap *map;   /* where free 2 MiB blocks are looked for */
 };
 
-static struct pool pool;
-
+static struct pool_ctx pool_ctx;
+static struct pt_window pool;
 /*
  * Ask the firmware for an aligned chunk at a chosen address: the highest
  * free 2 MiB block of the map below the window's limit (low memory is left
@@ -44,40 +47,20 @@ static paddr_t alloc_chunk(const struct memmap *map)
 				"a page-table pool chunk");
 }
 
-static void add_chunk(struct handoff *h)
+/* pt_window_grow_fn: a chunk from the firmware, reserved in the hand-off.
+ * Never PT_NO_FRAME: the firmware running out stops the loader. */
+static paddr_t pool_grow(struct pt_window *w, void *ctx)
 {
-	if (h->pool_count >= HANDOFF_MAX_POOL_CHUNKS)
-		fail(EFI_SUCCESS, "page tables need more than %u pool chunks", HANDOFF_MAX_POOL_CHUNKS);
-	paddr_t pa = alloc_chunk(pool.map);
-	h->pool[h->pool_count++] = (struct handoff_pool_chunk){
-		.start = pa, .next = pa, .end = pa + PT_POOL_CHUNK };
-	reserve(h, pa, pa + PT_POOL_CHUNK, FRAME_RES_PT_POOL);
-}
+	struct pool_ctx *p = ctx;
+	paddr_t pa = alloc_chunk(p->map);
 
-static paddr_t pool_alloc(struct pt_frame_source *src)
-{
-	struct handoff *h = ((struct pool *)src)->h;
-
-	if (h->pool_count == 0 || h->pool[h->pool_count - 1].next == h->pool[h->pool_count - 1].end)
-		add_chunk(h);
-	struct handoff_pool_chunk *c = &h->pool[h->pool_count - 1];
-	paddr_t pa = c->next;
-	c->next += PAGE_SIZE;
-	fast_zero((void *)pa, PAGE_SIZE);
+	reserve(p->h, pa, pa + PT_POOL_CHUNK, FRAME_RES_PT_POOL);
 	return pa;
 }
 
-static void pool_free(struct pt_frame_source *src, paddr_t pa)
+struct pt_window *pool_init(struct handoff *h, const struct memmap *map)
 {
-	/* The loader never frees page tables; a call means a bug in pt.c. */
-	fail(EFI_SUCCESS, "pool_free(%lx) called in the loader", pa);
-}
-
-struct pt_frame_source *pool_init(struct handoff *h, const struct memmap *map)
-{
-	pool.map = map;
-	pool.src.alloc = pool_alloc;
-	pool.src.free = pool_free;
-	pool.h = h;
-	return &pool.src;
+	pool_ctx = (struct pool_ctx){ .h = h, .map = map };
+	pt_window_init(&pool, 0, 0, pool_grow, &pool_ctx);
+	return &pool;
 }

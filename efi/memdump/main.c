@@ -7,6 +7,7 @@
  * as \EFI\BOOT\BOOTX64.EFI on a stick. Options: see memdump.h.
  */
 #include "efiutil.h"
+#include "fatal.h"
 #include "memdump.h"
 #include "report.h"
 #include "textbuf.h"
@@ -259,6 +260,23 @@ static bool is_uboot(const EFI_SYSTEM_TABLE *st)
 	return true;
 }
 
+/* The console for mm_fatal, set first thing in efi_main. */
+static SIMPLE_TEXT_OUTPUT_INTERFACE *fatal_out;
+
+/* mm_fatal (fatal.h) for the dump tool: a line on the console, then halt
+ * (the mm/ code it runs has no broken invariant to report in practice). */
+void mm_fatal(const char *caller, const char *what, uint64_t value)
+{
+	char msg[192];
+
+	fmt_buf(msg, sizeof(msg), "\nmemmap: fatal: %s: %s (%llx)\n", caller, what,
+		(unsigned long long)value);
+	if (fatal_out)
+		efiu_con_puts(fatal_out, msg);
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -267,6 +285,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	char notes_buf[MSG_BYTES * 4], root_why[MSG_BYTES];
 	struct pager pg;
 
+	fatal_out = st->ConOut;
 	bs->SetWatchdogTimer(0, 0, 0, NULL);   /* reading takes its time */
 	tb_init(&notes, notes_buf, sizeof(notes_buf));
 	EFI_FILE_HANDLE root = volume_open(bs, image, root_why,

@@ -136,14 +136,15 @@ SELFTEST(window_reaches_page_tables)
 	for (uint32_t i = 0; i < h->pool_count; i++) {
 		paddr_t pa;
 		uint32_t flags;
-		int r = pt_translate(as, PT_WINDOW_BASE + h->pool[i].start, &pa, NULL, &flags);
+		int r = pt_translate(as, (vaddr_t)pt_window_va(kmem_window(), h->pool[i].start),
+				     &pa, NULL, &flags);
 		ST_CHECK(r == E_OK && pa == h->pool[i].start && (flags & MAP_WRITE) &&
 			 !(flags & MAP_EXEC), "pool chunk %lx: %s pa %lx flags %#x",
 			 h->pool[i].start, status_name(r), pa, flags);
 		ST_CHECK(h->pool[i].start < PT_WINDOW_MAX_PHYS && IS_ALIGNED(h->pool[i].start, PT_POOL_CHUNK),
 			 "pool chunk %lx misplaced", h->pool[i].start);
 	}
-	const uint64_t *via_window = (const uint64_t *)(PT_WINDOW_BASE + as->root);
+	const uint64_t *via_window = pt_window_va(kmem_window(), as->root);
 	const uint64_t *via_dmap = (const uint64_t *)phys_to_dmap(as->root);
 	ST_CHECK(memcmp(via_window, via_dmap, PAGE_SIZE) == 0, "root table differs between views");
 	ST_CHECK(!(via_window[0] & PTE_P), "PML4[0] present: lower half not empty");

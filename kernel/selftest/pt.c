@@ -18,8 +18,8 @@
  * allowed the write, the page-table memory behind it still is intact. */
 static bool st_write_back_faults(vaddr_t va)
 {
-	uint64_t v = *(volatile uint64_t *)(PT_WINDOW_BASE + selftest_handoff()->pool[0].start +
-					    (va - TEST_VA));
+	uint64_t v = *(volatile uint64_t *)pt_window_va(kmem_window(),
+							selftest_handoff()->pool[0].start + (va - TEST_VA));
 	return st_try_write(va, v)->hits != 0;
 }
 
@@ -33,14 +33,15 @@ SELFTEST(pt_map_split_protect_unmap_live)
 	const uint32_t ro = MAP_GLOBAL | MAP_CACHE(CACHE_WB);
 	/* A kernel-half top-level entry, once made, stays (pt_unmap): if this
 	 * test creates the PDPT under it, that one frame is kept. */
-	const uint64_t *root = (const uint64_t *)(PT_WINDOW_BASE + as->root);
+	const uint64_t *root = pt_window_va(kmem_window(), as->root);
 	uint64_t kept = (root[PX(PT_LEVELS, TEST_VA)] & PTE_P) ? 0 : 1;
 
 	if (!ST_CHECK(pt_map(as, TEST_VA, pa, PAGE_SIZE_2M, ro) == E_OK, "map 2M alias"))
 		return;
 	ST_CHECK(pt_translate(as, TEST_VA + 5 * PAGE_SIZE, &got, &size, &flags) == E_OK &&
 		 size == PAGE_SIZE_2M && got == pa + 5 * PAGE_SIZE, "2M leaf: size %lx pa %lx", size, got);
-	ST_CHECK(!(st_try_read(TEST_VA + 8, &v)->hits != 0) && v == *(uint64_t *)(PT_WINDOW_BASE + pa + 8),
+	ST_CHECK(!(st_try_read(TEST_VA + 8, &v)->hits != 0) &&
+		 v == *(uint64_t *)pt_window_va(kmem_window(), pa + 8),
 		 "alias reads the same as the window");
 	ST_CHECK(st_write_back_faults(TEST_VA), "write through the read-only alias did not fault");
 	ST_CHECK(pt_map(as, TEST_VA + PAGE_SIZE, pa, PAGE_SIZE, ro) == E_EXIST,

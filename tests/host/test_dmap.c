@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "arena.h"
+#include "death.h"
 #include "dmap.h"
 #include "pt_check.h"
 #include "tap.h"
@@ -474,6 +475,25 @@ static void test_build_errors(void)
 	arena_destroy(&a);
 }
 
+/* phys_to_dmap checks its range: beyond DMAP_MAX_PHYS is mm_fatal naming
+ * the caller (run in a child: death.h). */
+static void dmap_beyond(void *arg)
+{
+	phys_to_dmap(DMAP_MAX_PHYS);
+}
+
+static void test_phys_to_dmap_range(void)
+{
+	struct death d;
+
+	TAP_CHECK(phys_to_dmap(0) == DMAP_BASE && phys_to_dmap(DMAP_MAX_PHYS - 1) == DMAP_END - 1,
+		  "phys_to_dmap of the first and last byte it covers");
+	death_run(dmap_beyond, NULL, &d);
+	TAP_CHECK(d.aborted && strstr(d.msg, "dmap_beyond") && strstr(d.msg, "DMAP_MAX_PHYS"),
+		  "phys_to_dmap(DMAP_MAX_PHYS) stops naming the caller (%s: \"%s\")",
+		  d.aborted ? "aborted" : "did not abort", d.msg);
+}
+
 int main(void)
 {
 	tap_plan_unknown();
@@ -485,5 +505,6 @@ int main(void)
 	test_large();
 	test_random_maps();
 	test_build_errors();
+	test_phys_to_dmap_range();
 	return tap_done();
 }
