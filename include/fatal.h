@@ -6,7 +6,7 @@
  * the loader's fail() (their formats differ, too: kprintf's %s is the
  * firmware Print's %a). It calls mm_fatal() with fixed arguments instead,
  * and each environment that links mm/ defines it:
- *   kernel        kernel/kmem.c        panic()
+ *   kernel        kernel/kspace.c        panic()
  *   loader        efi/loader/firmware.c fail(), or late_panic() after
  *                                      ExitBootServices
  *   memory dump   efi/memdump/main.c   a message on the console, then halt

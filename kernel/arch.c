@@ -5,7 +5,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "pt.h"

@@ -6,10 +6,10 @@
 #include "arch.h"
 #include "console.h"
 #include "dmap.h"
-#include "frames.h"
+#include "physmem.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "devices.h"
 #include "mmio.h"
 #include "panic.h"
@@ -62,9 +62,9 @@ void kernel_main(struct handoff *hv)
 	check_handoff(h);
 	selftest_init(h);   /* "selftest": a panic from here on ends QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
-	kmem_init(h);
+	kspace_init(h);
 	keep_firmware_data(h);
-	kmem_drop_identity(h);
+	kspace_drop_identity(h);
 	pat_init();
 	mmio_init(h);
 	start_fb_console(h);

@@ -6,7 +6,7 @@
 #include "console.h"
 #include "dmap.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "mmio.h"
 #include "panic.h"
 

@@ -34,7 +34,7 @@
 /*
  * mmio_init - set up the registry from @h's clean memory map (RAM recorded
  * as "System RAM") and the MMIO virtual-address allocator. Call once,
- * after kmem_init and pat_init and before the first mmio_map. Panics if
+ * after kspace_init and pat_init and before the first mmio_map. Panics if
  * the registry pool is too small for the map's RAM runs or if something
  * is already mapped at MMIO_BASE (a device mapped there by a direct
  * pt_map() on kernel_space(): map it with mmio_map after mmio_init).

@@ -2,7 +2,7 @@
  * panic.h - stopping the kernel when an invariant is broken.
  *
  * Messages follow "function: reason" (STYLE.md), e.g.
- *   panic("kpool_free: %lx is not a page-table frame from the pool", pa);
+ *   panic("mmio_init: MMIO_BASE %lx is already mapped", MMIO_BASE);
  */
 #ifndef CARTO_PANIC_H
 #define CARTO_PANIC_H

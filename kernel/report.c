@@ -4,9 +4,9 @@
 #include "boot.h"
 #include "console.h"
 #include "dmap.h"
-#include "frames.h"
+#include "physmem.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "report.h"
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -56,8 +56,8 @@ static void report_paging(const struct handoff *h)
 	if (!h->has_1g)
 		kprintf("  (this CPU has no 1 GiB pages)\n");
 	kprintf("page tables: %lu frames (%s) in %u pool chunks, window at %lx\n",
-		kmem_pt_frames(), kfmt_size(kmem_pt_frames() * PAGE_SIZE, a, sizeof(a)),
-		kmem_pool_chunks(), PT_WINDOW_BASE);
+		kspace_pt_frames(), kfmt_size(kspace_pt_frames() * PAGE_SIZE, a, sizeof(a)),
+		kspace_pool_chunks(), PT_WINDOW_BASE);
 	kprintf("kernel: text %s, rodata %s, data+bss %s\n",
 		kfmt_size((uint64_t)(__text_end - __text_start), a, sizeof(a)),
 		kfmt_size((uint64_t)(__rodata_end - __rodata_start), b, sizeof(b)),

@@ -41,7 +41,7 @@ uint64_t plan_window_chunks(uint64_t tables);
  * plan_alloc_meta_bytes - bytes of frame-allocator metadata for @m:
  * frame_meta_bytes() of mm/frame.c (about 1.1 bits per 4 KiB frame: a bit
  * per frame plus the tree above it) with the kernel's inputs
- * (kernel/frames.c): the limit DMAP_MAX_PHYS and its reservations. With
+ * (kernel/physmem.c): the limit DMAP_MAX_PHYS and its reservations. With
  * @src a kernel 'fwmap' dump (has_frame_inputs), those are the dump's own
  * list and the result is exactly the kernel's "metadata" figure. Otherwise
  * the boot's reservations (kernel image, hand-off, stacks, page-table

@@ -8,7 +8,7 @@
 #include "arch.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "pt.h"
 #include "selftest.h"
 

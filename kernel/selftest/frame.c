@@ -1,12 +1,12 @@
 /*
- * frame.c - self-tests of the live frame allocator (frames.h):
+ * frame.c - self-tests of the live frame allocator (physmem.h):
  * allocation and free, zeroing and poisoning seen through the direct map,
  * the below-4 GiB limit, alignment of blocks, refused frees (double free,
  * reserved frames, memory that is not RAM) and the accounting.
  */
 #include "acpi.h"
 #include "dmap.h"
-#include "frames.h"
+#include "physmem.h"
 #include "klib.h"
 #include "selftest.h"
 
@@ -28,7 +28,7 @@ static bool all_bytes(const uint8_t *p, uint64_t n, uint8_t v)
 static bool have_frames(void)
 {
 	return ST_CHECK(frames() != NULL,
-			"frames_init has not run: kernel/main.c must call frames_init after kmem_init");
+			"frames_init has not run: kernel/main.c must call frames_init after kspace_init");
 }
 
 static uint64_t free_now(void)

@@ -9,7 +9,7 @@
 #include "dmap.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "selftest.h"
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -136,7 +136,7 @@ SELFTEST(window_reaches_page_tables)
 	for (uint32_t i = 0; i < h->pool_count; i++) {
 		paddr_t pa;
 		uint32_t flags;
-		int r = pt_translate(as, (vaddr_t)pt_window_va(kmem_window(), h->pool[i].start),
+		int r = pt_translate(as, (vaddr_t)pt_window_va(kspace_window(), h->pool[i].start),
 				     &pa, NULL, &flags);
 		ST_CHECK(r == E_OK && pa == h->pool[i].start && (flags & MAP_WRITE) &&
 			 !(flags & MAP_EXEC), "pool chunk %lx: %s pa %lx flags %#x",
@@ -144,7 +144,7 @@ SELFTEST(window_reaches_page_tables)
 		ST_CHECK(h->pool[i].start < PT_WINDOW_MAX_PHYS && IS_ALIGNED(h->pool[i].start, PT_POOL_CHUNK),
 			 "pool chunk %lx misplaced", h->pool[i].start);
 	}
-	const uint64_t *via_window = pt_window_va(kmem_window(), as->root);
+	const uint64_t *via_window = pt_window_va(kspace_window(), as->root);
 	const uint64_t *via_dmap = (const uint64_t *)phys_to_dmap(as->root);
 	ST_CHECK(memcmp(via_window, via_dmap, PAGE_SIZE) == 0, "root table differs between views");
 	ST_CHECK(!(via_window[0] & PTE_P), "PML4[0] present: lower half not empty");

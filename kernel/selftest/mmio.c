@@ -15,7 +15,7 @@
 #include "devices.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "mmio.h"
 #include "selftest.h"
 

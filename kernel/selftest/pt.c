@@ -9,7 +9,7 @@
  * aligned, mapped here read-only (an alias; nothing is written through it).
  */
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "selftest.h"
 
 #define TEST_VA (TEMPMAP_BASE + PAGE_SIZE_1G)   /* clear of other tests' aliases */
@@ -18,7 +18,7 @@
  * allowed the write, the page-table memory behind it still is intact. */
 static bool st_write_back_faults(vaddr_t va)
 {
-	uint64_t v = *(volatile uint64_t *)pt_window_va(kmem_window(),
+	uint64_t v = *(volatile uint64_t *)pt_window_va(kspace_window(),
 							selftest_handoff()->pool[0].start + (va - TEST_VA));
 	return st_try_write(va, v)->hits != 0;
 }
@@ -33,7 +33,7 @@ SELFTEST(pt_map_split_protect_unmap_live)
 	const uint32_t ro = MAP_GLOBAL | MAP_CACHE(CACHE_WB);
 	/* A kernel-half top-level entry, once made, stays (pt_unmap): if this
 	 * test creates the PDPT under it, that one frame is kept. */
-	const uint64_t *root = pt_window_va(kmem_window(), as->root);
+	const uint64_t *root = pt_window_va(kspace_window(), as->root);
 	uint64_t kept = (root[PX(PT_LEVELS, TEST_VA)] & PTE_P) ? 0 : 1;
 
 	if (!ST_CHECK(pt_map(as, TEST_VA, pa, PAGE_SIZE_2M, ro) == E_OK, "map 2M alias"))
@@ -41,7 +41,7 @@ SELFTEST(pt_map_split_protect_unmap_live)
 	ST_CHECK(pt_translate(as, TEST_VA + 5 * PAGE_SIZE, &got, &size, &flags) == E_OK &&
 		 size == PAGE_SIZE_2M && got == pa + 5 * PAGE_SIZE, "2M leaf: size %lx pa %lx", size, got);
 	ST_CHECK(!(st_try_read(TEST_VA + 8, &v)->hits != 0) &&
-		 v == *(uint64_t *)pt_window_va(kmem_window(), pa + 8),
+		 v == *(uint64_t *)pt_window_va(kspace_window(), pa + 8),
 		 "alias reads the same as the window");
 	ST_CHECK(st_write_back_faults(TEST_VA), "write through the read-only alias did not fault");
 	ST_CHECK(pt_map(as, TEST_VA + PAGE_SIZE, pa, PAGE_SIZE, ro) == E_EXIST,
@@ -81,8 +81,8 @@ SELFTEST(pt_pool_grows_from_frame_allocator)
 {
 	struct pt_space *as = kernel_space();
 	paddr_t pa = selftest_handoff()->pool[0].start, got;
-	uint64_t need = kmem_pool_free_frames() + 16;   /* one PT per 2 MiB below */
-	uint32_t chunks = kmem_pool_chunks();
+	uint64_t need = kspace_pool_free_frames() + 16;   /* one PT per 2 MiB below */
+	uint32_t chunks = kspace_pool_chunks();
 	uint64_t tables = as->tables;
 	const vaddr_t base = TEST_VA + PAGE_SIZE_1G;
 	uint64_t mapped = 0;
@@ -92,7 +92,7 @@ SELFTEST(pt_pool_grows_from_frame_allocator)
 		if (!ST_CHECK(st == E_OK, "map %lu of %lu: %s", mapped, need, status_name(st)))
 			break;
 	}
-	ST_CHECK(kmem_pool_chunks() > chunks, "pool did not grow: %u chunks", kmem_pool_chunks());
+	ST_CHECK(kspace_pool_chunks() > chunks, "pool did not grow: %u chunks", kspace_pool_chunks());
 	ST_CHECK(pt_translate(as, base + (mapped - 1) * PAGE_SIZE_2M, &got, NULL, NULL) == E_OK &&
 		 got == pa, "last alias translates to %lx", got);
 	for (uint64_t i = 0; i < mapped; i++)

@@ -6,7 +6,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "klib.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "panic.h"
 #include "pt.h"
 #include "qemu_exit.h"

@@ -1,11 +1,11 @@
 /*
- * kmem.c - the kernel's own address space: the loader's page tables, the
+ * kspace.c - the kernel's own address space: the loader's page tables, the
  * page-table pool, the TLB hook and the PAT.
  */
 #include "fatal.h"
-#include "frames.h"
+#include "physmem.h"
 #include "cpu.h"
-#include "kmem.h"
+#include "kspace.h"
 #include "lib.h"
 #include "panic.h"
 #include "ptwindow.h"
@@ -64,11 +64,11 @@ struct pt_space *kernel_space(void)
 	return &kas;
 }
 
-void kmem_init(const struct handoff *h)
+void kspace_init(const struct handoff *h)
 {
 	pt_window_init(&kpool, PT_WINDOW_BASE, KPOOL_RESERVE, kpool_grow, NULL);
 	if (pt_window_adopt(&kpool, h->pool, h->pool_count) != E_OK)
-		panic("kmem_init: the hand-off's %u page-table pool chunks are not valid chunks",
+		panic("kspace_init: the hand-off's %u page-table pool chunks are not valid chunks",
 		      h->pool_count);
 
 	kas.root = h->pml4;
@@ -79,7 +79,7 @@ void kmem_init(const struct handoff *h)
 	kas.invalidate = tlb_invalidate;
 	kas.tables = h->pt_tables;
 	if (read_cr3() != h->pml4)
-		panic("kmem_init: CR3 %lx is not the hand-off's PML4 %lx", read_cr3(), h->pml4);
+		panic("kspace_init: CR3 %lx is not the hand-off's PML4 %lx", read_cr3(), h->pml4);
 }
 
 void pat_init(void)
@@ -92,33 +92,33 @@ void pat_init(void)
 	tlb_invalidate(&kas, 0, ~0ull);
 }
 
-void kmem_drop_identity(const struct handoff *h)
+void kspace_drop_identity(const struct handoff *h)
 {
 	int st = pt_unmap(&kas, h->trampoline_va, PAGE_SIZE);
 	if (st != E_OK)
-		panic("kmem_drop_identity: unmapping %lx failed: %s", h->trampoline_va, status_name(st));
+		panic("kspace_drop_identity: unmapping %lx failed: %s", h->trampoline_va, status_name(st));
 	const uint64_t *pml4 = pt_window_va(&kpool, kas.root);
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
-			panic("kmem_drop_identity: lower-half PML4 entry %u still present", i);
+			panic("kspace_drop_identity: lower-half PML4 entry %u still present", i);
 }
 
-uint64_t kmem_pt_frames(void)
+uint64_t kspace_pt_frames(void)
 {
 	return kas.tables;
 }
 
-uint64_t kmem_pool_free_frames(void)
+uint64_t kspace_pool_free_frames(void)
 {
 	return pt_window_free_frames(&kpool);
 }
 
-uint32_t kmem_pool_chunks(void)
+uint32_t kspace_pool_chunks(void)
 {
 	return kpool.count;
 }
 
-struct pt_window *kmem_window(void)
+struct pt_window *kspace_window(void)
 {
 	return &kpool;
 }

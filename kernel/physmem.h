@@ -1,5 +1,5 @@
 /*
- * frames.h - the kernel's physical frame allocator: one struct frame_alloc
+ * physmem.h - the kernel's physical frame allocator: one struct frame_alloc
  * (include/frame.h) seeded from the hand-off, reaching memory through the
  * direct map.
  *
@@ -38,7 +38,7 @@
  * @n (at most FRAMES_FIRMWARE_RES) ranges @firmware[] of firmware data the
  * caller found in RAM (the ACPI tables: kernel/acpi.h acpi_ram_ranges).
  * Needs the direct map (the loader's page tables) and nothing else; call
- * it once, early (after kmem_init). Panics if the allocator cannot be built
+ * it once, early (after kspace_init). Panics if the allocator cannot be built
  * (no room for its metadata, a broken hand-off), naming the reason.
  */
 void frames_init(const struct handoff *h, const struct range *firmware, size_t n);
@@ -55,7 +55,7 @@ int frames_free(paddr_t pa, unsigned order);
  * frames_alloc_pt_chunk - a new page-table pool chunk: PT_POOL_CHUNK bytes,
  * aligned, below PT_WINDOW_MAX_PHYS, zeroed. Returns its physical address,
  * or PT_NO_FRAME if there is none. Mapping it in the page-table window is
- * the caller's (kmem's) job.
+ * the caller's (kspace.c's) job.
  */
 paddr_t frames_alloc_pt_chunk(void);
 

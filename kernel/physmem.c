@@ -1,10 +1,11 @@
 /*
- * frames.c - the kernel's frame allocator (see frames.h).
+ * physmem.c - the kernel's frame allocator: mm/frame.c's allocator built
+ * from the hand-off, with the kernel's reservations (see physmem.h).
  */
 #include "boot.h"
 #include "console.h"
 #include "dmap.h"
-#include "frames.h"
+#include "physmem.h"
 #include "cpu.h"
 #include "klib.h"
 #include "panic.h"

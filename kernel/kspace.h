@@ -1,5 +1,5 @@
 /*
- * kmem.h - the kernel's address space after the hand-off.
+ * kspace.h - the kernel's address space after the hand-off.
  */
 #ifndef CARTO_KMEM_H
 #define CARTO_KMEM_H
@@ -12,34 +12,34 @@
 struct pt_space *kernel_space(void);
 
 /*
- * kmem_init - take over the loader's page tables: page-table frames now
+ * kspace_init - take over the loader's page tables: page-table frames now
  * come from the hand-off's pool chunks, reached through the window.
- * Must run before any other kmem_ call. Panics if the hand-off's chunks
+ * Must run before any other kspace_ call. Panics if the hand-off's chunks
  * are not valid pool chunks or CR3 is not the hand-off's PML4.
  */
-void kmem_init(const struct handoff *h);
+void kspace_init(const struct handoff *h);
 
 /* pat_init - program the PAT MSR with PAT_MSR_VALUE (pt.h) so that every
  * cache type, WC included, can be selected from a PTE. */
 void pat_init(void);
 
 /*
- * kmem_drop_identity - remove the loader's identity-mapped trampoline page,
+ * kspace_drop_identity - remove the loader's identity-mapped trampoline page,
  * the only lower-half mapping, and free the page tables under it.
  * Afterwards every lower-half top-level entry is empty. Panics if the
  * unmap fails (the page tables would be inconsistent with the hand-off).
  */
-void kmem_drop_identity(const struct handoff *h);
+void kspace_drop_identity(const struct handoff *h);
 
 /* Page-table frames in use and pool chunks, for the boot report. */
-uint64_t kmem_pt_frames(void);
-uint32_t kmem_pool_chunks(void);
+uint64_t kspace_pt_frames(void);
+uint32_t kspace_pool_chunks(void);
 /* Frames the pool can hand out without growing (free list + last chunk). */
-uint64_t kmem_pool_free_frames(void);
+uint64_t kspace_pool_free_frames(void);
 
 /* The kernel's page-table pool (ptwindow.h): reach is PT_WINDOW_BASE, so
- * pt_window_va(kmem_window(), pa) is where the kernel reads the
+ * pt_window_va(kspace_window(), pa) is where the kernel reads the
  * page-table frame at pa. */
-struct pt_window *kmem_window(void);
+struct pt_window *kspace_window(void);
 
 #endif
