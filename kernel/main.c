@@ -4,6 +4,7 @@
  */
 #include "acpi.h"
 #include "arch.h"
+#include "boothook.h"
 #include "console.h"
 #include "dmap.h"
 #include "physmem.h"
@@ -14,7 +15,6 @@
 #include "mmio.h"
 #include "panic.h"
 #include "report.h"
-#include "selftest/selftest.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -60,7 +60,7 @@ void kernel_main(struct handoff *hv)
 	console_init_serial();
 	arch_init();
 	check_handoff(h);
-	selftest_init(h);   /* "selftest": a panic from here on ends QEMU */
+	boot_hooks_run(BOOT_EARLY, h);   /* the self-tests: "selftest" makes a panic end QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kspace_init(h);
 	keep_firmware_data(h);
@@ -77,7 +77,7 @@ void kernel_main(struct handoff *hv)
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 
-	selftest_start();   /* "crash=WORD", "selftest": what the tests asked for */
+	boot_hooks_run(BOOT_READY, h);   /* the self-tests: "crash=WORD", "selftest" */
 	for (;;)
 		hlt();
 }

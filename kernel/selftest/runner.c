@@ -3,6 +3,7 @@
  * fault injection of the boot tests (see selftest.h).
  */
 #include "arch.h"
+#include "boothook.h"
 #include "console.h"
 #include "cpu.h"
 #include "klib.h"
@@ -30,13 +31,21 @@ static void fail_on_halt(void)
 	qemu_exit(false);
 }
 
-void selftest_init(const struct handoff *h)
+/*
+ * selftest_init - remember the hand-off block (tests may inspect it
+ * through selftest_handoff()) and turn self-test mode on if its command
+ * line has "selftest"; in that mode, set the halt hook (panic.h) so that
+ * a panic or a fatal exception ends QEMU with the failure status. A
+ * BOOT_EARLY hook, so that a failure during boot already counts.
+ */
+static void selftest_init(const struct handoff *h)
 {
 	st.handoff = h;
 	st.mode = h && cmdline_has(h->cmdline, "selftest");
 	if (st.mode)
 		halt_set_hook(fail_on_halt);
 }
+BOOT_HOOK(BOOT_EARLY, selftest_init);
 
 const struct handoff *selftest_handoff(void)
 {
@@ -223,12 +232,31 @@ static void selftest_crash(const char *what)
 		(int)cmdline_word_len(what), what);
 }
 
-void selftest_start(void)
+/*
+ * selftest_start - do what the command line asks of the test code, once
+ * the kernel is up: "crash=WORD" injects that fault (stack: overflow the
+ * boot stack into its guard page, #DF; pf: read an unmapped kernel
+ * address; wp: write to the kernel's .rodata; ud: execute ud2) and does
+ * not return, unless WORD is unknown (reported in one line, ignored).
+ * Then, in self-test mode, runs the tests (all, or those selected by
+ * "selftest=PREFIX"), printing KTAP version 1:
+ *     KTAP version 1
+ *     1..N
+ *     # <test>: <file>:<line>: check `<cond>` failed: <message>
+ *     not ok 1 <test>
+ *     ok 2 <test>
+ *     N passed, N failed
+ * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
+ * is a failure: the section was lost). Returns when there is nothing to
+ * do, or when no isa-debug-exit device ended the run.
+ */
+static void selftest_start(const struct handoff *h)
 {
-	const char *crash = st.handoff ? cmdline_value(st.handoff->cmdline, "crash", NULL) : NULL;
+	const char *crash = h ? cmdline_value(h->cmdline, "crash", NULL) : NULL;
 
 	if (crash)
 		selftest_crash(crash);
 	if (st.mode)
 		selftest_run();
 }
+BOOT_HOOK(BOOT_READY, selftest_start);

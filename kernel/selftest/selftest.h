@@ -4,8 +4,9 @@
  *
  * The self-tests live in kernel/selftest/, one file per subsystem under
  * test (arch.c, mmio.c, pt.c, ...), and only here: production code never
- * calls into them. The kernel enters them through two calls in main.c,
- * selftest_init (first thing) and selftest_start (once booted).
+ * calls into them. They join the boot through two boot hooks
+ * (boothook.h) that runner.c registers: BOOT_EARLY (selftest_init) and
+ * BOOT_READY (selftest_start); kernel_main names neither.
  *
  * Adding a test - the whole registration interface is the SELFTEST macro,
  * in any file of kernel/selftest/ (a new file is built by the Makefile's
@@ -73,34 +74,6 @@ struct selftest {
 bool selftest_check(bool ok, const char *file, int line, const char *cond,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/*
- * selftest_init - remember the hand-off block (tests may inspect it
- * through selftest_handoff()) and turn self-test mode on if its command
- * line has "selftest"; in that mode, set the halt hook (panic.h) so that
- * a panic or a fatal exception ends QEMU with the failure status. Call it
- * as early as possible, so that a failure during boot already counts.
- */
-void selftest_init(const struct handoff *h);
-
-/*
- * selftest_start - do what the command line asks of the test code, once
- * the kernel is up: "crash=WORD" injects that fault (stack: overflow the
- * boot stack into its guard page, #DF; pf: read an unmapped kernel
- * address; wp: write to the kernel's .rodata; ud: execute ud2) and does
- * not return, unless WORD is unknown (reported in one line, ignored).
- * Then, in self-test mode, runs the tests (all, or those selected by
- * "selftest=PREFIX"), printing KTAP version 1:
- *     KTAP version 1
- *     1..N
- *     # <test>: <file>:<line>: check `<cond>` failed: <message>
- *     not ok 1 <test>
- *     ok 2 <test>
- *     N passed, N failed
- * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
- * is a failure: the section was lost). Returns when there is nothing to
- * do, or when no isa-debug-exit device ended the run.
- */
-void selftest_start(void);
 
 /*
  * Catching an expected trap: st_catch_begin() installs a hook that records
