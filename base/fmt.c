@@ -1,11 +1,15 @@
 /*
- * fmt.c - printf-style formatting for the kernel (kvformat, ksnprintf).
+ * fmt.c - printf-style formatting for the kernel, the loader and the EFI
+ * dump tool (include/fmt.h).
  *
  * One formatter, kvformat, parses the format and sends the output in pieces
- * to an emit callback; ksnprintf emits into a buffer, kprintf (console.c)
- * into the console. The supported subset is documented in klib.h.
+ * to an emit callback: ksnprintf emits into a buffer, the kernel's kprintf
+ * (kernel/console.c) into the console, the EFI applications' tb_printf
+ * (efi/common/textbuf.c) into a text buffer. The supported subset is
+ * documented in include/fmt.h.
  */
-#include "klib.h"
+#include "fmt.h"
+#include "lib.h"
 
 enum fmt_flag {
 	FL_LEFT = 1u << 0,    /* '-' */
