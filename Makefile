@@ -102,7 +102,7 @@ $(BUILD)/efi/%.S.o: %.S $(BUILD)/kernel/kernel.elf
 
 EFI_MM_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(MM_SRCS))
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(LOADER_COMMON) $(BASE_SRCS)) $(EFI_MM_OBJS)
-MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS) base/string.c) $(EFI_MM_OBJS)
+MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS) base/string.c base/fmt.c) $(EFI_MM_OBJS)
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
 	-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc

@@ -24,14 +24,16 @@ struct textbuf {
 void tb_init(struct textbuf *tb, char *storage, size_t cap);
 
 /*
- * tb_printf - append formatted text. Conversions: %s (char *), %c, %d/%u/%x
- * (int), with length l/ll/z for 64-bit values (%lu, %llx, %zu); flags '-'
- * (left align) and '0' (zero pad); a decimal width; %%. An unknown
- * conversion is copied as is, so a bad format shows up in the text.
+ * tb_printf - append formatted text: the format subset of include/fmt.h
+ * (kvformat, shared with the kernel), e.g. %s %c %d %u %x with l/ll/z for
+ * 64-bit values (%lu, %llx, %zu), flags '-' and '0', a width; %s of NULL
+ * prints "(null)". An unknown conversion is copied as is, so a bad format
+ * shows up in the text. What does not fit is dropped as tb_putn drops it.
  */
 void tb_printf(struct textbuf *tb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void tb_vprintf(struct textbuf *tb, const char *fmt, va_list ap);
+void tb_vprintf(struct textbuf *tb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Append @n bytes of @s / one character. */
 void tb_putn(struct textbuf *tb, const char *s, size_t n);
