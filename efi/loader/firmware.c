@@ -6,8 +6,8 @@
 #include <stdarg.h>
 
 #include "fatal.h"
+#include "fmt.h"
 #include "loader.h"
-#include "textbuf.h"
 
 EFI_HANDLE loader_image;
 bool boot_services_exited;
@@ -55,7 +55,7 @@ void mm_fatal(const char *caller, const char *what, uint64_t value)
 {
 	if (boot_services_exited) {
 		char msg[192];
-		fmt_buf(msg, sizeof(msg), "%s: %s (%llx)", caller, what, (unsigned long long)value);
+		ksnprintf(msg, sizeof(msg), "%s: %s (%llx)", caller, what, (unsigned long long)value);
 		late_panic(msg);
 	}
 	fail(EFI_SUCCESS, "%a: %a (%lx)", caller, what, value);
