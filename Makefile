@@ -41,9 +41,10 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 # ---- sources --------------------------------------------------------------
 MM_SRCS       := $(wildcard mm/*.c)
 # base/: freestanding code both the loader and the kernel use (built like mm/;
-# the host takes the string functions from its libc instead of base/string.c).
+# the host takes the string functions from its libc instead of base/string.c,
+# and has no 16550 to drive with base/uart16550.c's port I/O).
 BASE_SRCS     := $(wildcard base/*.c)
-HOST_BASE_SRCS:= $(filter-out base/string.c,$(BASE_SRCS))
+HOST_BASE_SRCS:= $(filter-out base/string.c base/uart16550.c,$(BASE_SRCS))
 # kernel/selftest/: the in-kernel self-tests (kernel/selftest/selftest.h).
 KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
 LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)

@@ -14,123 +14,20 @@
 #include "cpu.h"
 #include "klib.h"
 #include "status.h"
+#include "uart16550.h"
 
-/* ---- 16550 UART ---------------------------------------------------------- */
+/* ---- 16550 UART (base/uart16550.c) ------------------------------------- */
 
-#define COM1_PORT        0x3f8
-#define UART_INPUT_HZ    115200u    /* 1.8432 MHz crystal / 16 */
-#define UART_BAUD        115200u
-#define UART_DIVISOR     (UART_INPUT_HZ / UART_BAUD)
-
-enum uart_reg {
-	UART_DATA = 0,      /* receive / transmit holding; divisor low with DLAB */
-	UART_IER = 1,       /* interrupt enable; divisor high with DLAB */
-	UART_FCR = 2,       /* FIFO control (write) */
-	UART_LCR = 3,       /* line control */
-	UART_MCR = 4,       /* modem control */
-	UART_LSR = 5,       /* line status */
-	UART_SCRATCH = 7,
-};
-#define UART_DLL UART_DATA
-#define UART_DLM UART_IER
-
-#define LCR_8N1          0x03
-#define LCR_DLAB         0x80
-#define FCR_ENABLE_CLEAR 0x07       /* enable FIFOs, clear both */
-#define MCR_DTR          0x01
-#define MCR_RTS          0x02
-#define MCR_OUT1         0x04
-#define MCR_OUT2         0x08
-#define MCR_LOOP         0x10
-#define MCR_NORMAL       (MCR_DTR | MCR_RTS | MCR_OUT1 | MCR_OUT2)
-#define LSR_DATA_READY   0x01
-#define LSR_THR_EMPTY    0x20
-
-/* About 100 ms of LSR polling on real hardware, far longer than the 87 us
- * one character takes at 115200 baud. */
-#define UART_SPIN_LIMIT   100000u
-/* After this many consecutive timeouts the port is considered dead. */
-#define UART_MAX_TIMEOUTS 4u
-#define UART_PROBE_A      0x5a
-#define UART_PROBE_B      0xa5
-
-static struct {
-	bool up;
-	unsigned timeouts;
-} serial;
-
-static void uart_out(enum uart_reg reg, uint8_t v)
-{
-	outb(COM1_PORT + reg, v);
-}
-
-static uint8_t uart_in(enum uart_reg reg)
-{
-	return inb(COM1_PORT + reg);
-}
-
-/* uart_wait - poll LSR until @bit is set; false after UART_SPIN_LIMIT reads. */
-static bool uart_wait(uint8_t bit)
-{
-	for (unsigned i = 0; i < UART_SPIN_LIMIT; i++) {
-		if (uart_in(UART_LSR) & bit)
-			return true;
-		cpu_relax();
-	}
-	return false;
-}
-
-/* An absent port reads back 0xff whatever is written. */
-static bool uart_scratch_ok(void)
-{
-	uart_out(UART_SCRATCH, UART_PROBE_A);
-	if (uart_in(UART_SCRATCH) != UART_PROBE_A)
-		return false;
-	uart_out(UART_SCRATCH, UART_PROBE_B);
-	return uart_in(UART_SCRATCH) == UART_PROBE_B;
-}
-
-/* In loopback mode a transmitted byte comes straight back as received. */
-static bool uart_loopback_ok(void)
-{
-	uart_out(UART_MCR, MCR_LOOP | MCR_RTS | MCR_OUT1 | MCR_OUT2);
-	for (unsigned i = 0; i < UART_SPIN_LIMIT && (uart_in(UART_LSR) & LSR_DATA_READY); i++)
-		(void)uart_in(UART_DATA);                 /* drain stale input */
-	uart_out(UART_DATA, UART_PROBE_B);
-	return uart_wait(LSR_DATA_READY) && uart_in(UART_DATA) == UART_PROBE_B;
-}
+static struct uart16550 serial;
 
 void console_init_serial(void)
 {
-	serial.up = false;
-	serial.timeouts = 0;
-	if (!uart_scratch_ok())
-		return;
-	uart_out(UART_IER, 0);                     /* polled: no interrupts */
-	uart_out(UART_LCR, LCR_DLAB);
-	uart_out(UART_DLL, UART_DIVISOR & 0xff);
-	uart_out(UART_DLM, UART_DIVISOR >> 8);
-	uart_out(UART_LCR, LCR_8N1);
-	uart_out(UART_FCR, FCR_ENABLE_CLEAR);
-	if (!uart_loopback_ok()) {
-		uart_out(UART_MCR, 0);
-		return;
-	}
-	uart_out(UART_MCR, MCR_NORMAL);
-	serial.up = true;
+	uart16550_init(&serial, UART_COM1, UART_BAUD_115200);
 }
 
 static void serial_putc(char c)
 {
-	if (!serial.up)
-		return;
-	if (!uart_wait(LSR_THR_EMPTY)) {
-		if (++serial.timeouts >= UART_MAX_TIMEOUTS)
-			serial.up = false;
-		return;
-	}
-	serial.timeouts = 0;
-	uart_out(UART_DATA, (uint8_t)c);
+	uart16550_putc(&serial, c);
 }
 
 static void serial_emit(void *ctx, const char *s, size_t n)

@@ -8,42 +8,35 @@
 #include "fatal.h"
 #include "fmt.h"
 #include "loader.h"
+#include "uart16550.h"
 
 EFI_HANDLE loader_image;
 bool boot_services_exited;
 
 /* ---- phase 2: raw COM1 output, no firmware ----------------------------------- */
-#define COM1 0x3f8
-
 
 bool serial_present(void)
 {
-	/* The scratch register keeps what is written to it on a 16550;
-	 * without a UART the port reads 0xff. */
-	outb(COM1 + 7, 0xa5);
-	if (inb(COM1 + 7) != 0xa5)
-		return false;
-	outb(COM1 + 7, 0x5a);
-	return inb(COM1 + 7) == 0x5a;
+	return uart16550_present(UART_COM1);
 }
 
-static void serial_putc(char c)
-{
-	/* Bounded wait: a machine without a UART reads 0xff and must not hang. */
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-		;
-	outb(COM1, (uint8_t)c);
-}
-
+/*
+ * late_panic writes at the rate the firmware programmed: the line settings
+ * stay the firmware's (see include/uart16550.h). Without a UART, or with
+ * one that stops answering, the bounded waits give up and it halts.
+ */
 void late_panic(const char *msg)
 {
 	const char *p = "\r\ncarto loader: fatal after ExitBootServices: ";
+	struct uart16550 com1;
+
+	uart16550_attach(&com1, UART_COM1);
 	while (*p)
-		serial_putc(*p++);
+		uart16550_putc(&com1, *p++);
 	while (*msg)
-		serial_putc(*msg++);
-	serial_putc('\r');
-	serial_putc('\n');
+		uart16550_putc(&com1, *msg++);
+	uart16550_putc(&com1, '\r');
+	uart16550_putc(&com1, '\n');
 	cli();
 	for (;;)
 		hlt();
