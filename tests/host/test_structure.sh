@@ -5,7 +5,9 @@
 #   - production kernel files reference no self-test symbol, and the kernel
 #     links without kernel/selftest/ (the self-tests join through boot hooks);
 #   - the page-table window is reached only through its module: no
-#     "PT_WINDOW_BASE +" in code outside mm/ptwindow.c and memlayout.h.
+#     "PT_WINDOW_BASE +" in code outside mm/ptwindow.c and memlayout.h;
+#   - the EFI applications leave no symbol undefined (ld -shared allows
+#     it; the firmware would jump through an unresolved address).
 # Needs the kernel objects (make builds them first). Prints TAP; the last
 # line is "N passed, N failed".
 set -u
@@ -93,6 +95,17 @@ fi
 sums=$(code_lines $(git ls-files '*.c' '*.h' | grep -vE '^(mm/ptwindow\.c|include/memlayout\.h|tests/)') |
 	grep -F 'PT_WINDOW_BASE +')
 if [ -z "$sums" ]; then ok "no \"PT_WINDOW_BASE +\" outside mm/ptwindow.c and memlayout.h"; else not_ok "no \"PT_WINDOW_BASE +\" outside mm/ptwindow.c and memlayout.h" "$sums"; fi
+
+# 6. Each EFI application links everything it calls.
+for so in build/efi/loader.so build/efi/memdump.so; do
+	if [ ! -f "$so" ]; then
+		not_ok "$so has no undefined symbols" "not built: run make first"
+	elif und=$(nm -D --undefined-only "$so" 2>&1) && [ -z "$und" ]; then
+		ok "$so has no undefined symbols"
+	else
+		not_ok "$so has no undefined symbols" "$und"
+	fi
+done
 
 echo "1..$n"
 echo "$passed passed, $failed failed"
