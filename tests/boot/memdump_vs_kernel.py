@@ -4,13 +4,14 @@ kernel saw (issue 4), run by test_memdump_vs_kernel.sh.
 
 usage: tests/boot/memdump_vs_kernel.py [--configs LIST] [--artifacts DIR]
                                        [--boot-timeout SEC]
-  --configs LIST   comma-separated MEM/MACHINE guests (default
-                   512M/q35,4G/q35,3G/pc: small, RAM above 4 GiB, the
-                   i440fx PCI hole)
+  --configs LIST   comma-separated MEM/MACHINE[@FIRMWARE] guests (default
+                   512M/q35,4G/q35,3G/pc,512M/q35@uboot: small, RAM above
+                   4 GiB, the i440fx PCI hole, and U-Boot's UEFI instead
+                   of OVMF; FIRMWARE is a scripts/qemu.sh --firmware)
 
 Per guest, in the same QEMU configuration (memory size, machine type, one
 CPU of QEMU's default model qemu64, the default OVMF build with a fresh
-variable store):
+variable store, or U-Boot's UEFI):
   a. scripts/memmap-run.sh boots esp/EFI/carto/memmap.efi, which writes
      \\carto-memmap.txt to its disk; the script copies the file out;
   b. scripts/qemu.sh boots Carto with "fwmap" on its command line: the
@@ -52,7 +53,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "boot", "lib"))
 from bootlib import qemu, ranges           # noqa: E402
 from bootlib.tap import Tap                # noqa: E402
 
-DEFAULT_CONFIGS = "512M/q35,4G/q35,3G/pc"
+DEFAULT_CONFIGS = "512M/q35,4G/q35,3G/pc,512M/q35@uboot"
 # memmap-run.sh gives QEMU no -cpu, so its guest has QEMU's default model.
 QEMU_DEFAULT_CPU = "qemu64"
 ANALYZER = os.path.join(TOP, "build", "host", "carto-memmap")
@@ -66,14 +67,23 @@ HEADER_RE = {
 TOOL_QEMU_TIMEOUT = 120
 
 
+FIRMWARE_NAMES = {"default": "OVMF", "uboot": "U-Boot"}
+
+
 class Config:
     def __init__(self, spec):
+        spec, _, self.firmware = spec.partition("@")
+        self.firmware = self.firmware or "default"
+        if self.firmware not in FIRMWARE_NAMES:
+            raise SystemExit("memdump_vs_kernel.py: bad firmware %r: one of %s"
+                             % (self.firmware, ", ".join(FIRMWARE_NAMES)))
         parts = spec.split("/")
         if len(parts) != 2 or not re.match(r"^\d+[MG]$", parts[0]):
             raise SystemExit("memdump_vs_kernel.py: bad config %r: expected MEM/MACHINE "
                              "such as 512M/q35 or 3G/pc" % spec)
         self.mem, self.machine = parts
-        self.name = "%s-%s" % (self.mem, self.machine)
+        self.name = "%s-%s%s" % (self.mem, self.machine,
+                                 "" if self.firmware == "default" else "-" + self.firmware)
 
 
 def header(text):
@@ -194,6 +204,7 @@ class Test:
         start = time.monotonic()
         p = subprocess.run(["timeout", str(TOOL_QEMU_TIMEOUT + 30), MEMMAP_RUN, "--quiet",
                             "--mem", cfg.mem, "--machine", cfg.machine, "--out", dump,
+                            "--firmware", cfg.firmware,
                             "--serial-log", log, "--timeout", str(TOOL_QEMU_TIMEOUT)],
                            capture_output=True, text=True, cwd=TOP)
         self.tap.note("%s: dump tool boot %.1f s" % (cfg.name, time.monotonic() - start))
@@ -206,7 +217,7 @@ class Test:
         """b: Carto with fwmap; returns the raw serial log path or None."""
         name = cfg.name + ".kernel"
         with qemu.Boot(TOP, name, self.art, mem=cfg.mem, machine=cfg.machine,
-                       cpu=QEMU_DEFAULT_CPU, cmdline="fwmap",
+                       cpu=QEMU_DEFAULT_CPU, cmdline="fwmap", firmware=cfg.firmware,
                        hard_timeout=int(self.args.boot_timeout) + 60) as b:
             got = b.wait_for([MAP_END, READY], timeout=self.args.boot_timeout)
             secs = b.elapsed()
