@@ -20,6 +20,16 @@ not_ok() {
 	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -n 20 | sed 's/^/#   /'
 	return 0
 }
+# sources PATTERN...: tracked files matching the shell patterns (every file
+# of them outside a git checkout, e.g. an unpacked tarball).
+sources() {
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files "$@"
+	else
+		local p
+		for p in "$@"; do find . -path "./$p" -type f | sed 's|^\./||'; done | sort -u
+	fi
+}
 # code_lines FILE...: lines that are not comment lines (" *", "/*", "//").
 code_lines() { grep -HnvE '^\s*(\*|/\*|//)' "$@"; }
 
@@ -79,7 +89,7 @@ refs=$(code_lines kernel/*.c kernel/*.h kernel/*.S | grep -E '\b(selftest_[a-z_]
 if [ -z "$refs" ]; then ok "production kernel files reference no self-test symbol"; else not_ok "production kernel files reference no self-test symbol" "$refs"; fi
 # ... and links without kernel/selftest/.
 # The objects of today's sources (build/ may hold stale ones of removed files).
-objs=$(git ls-files 'kernel/*.c' 'kernel/*.S' 'mm/*.c' 'base/*.c' | grep -v '^kernel/selftest/' |
+objs=$(sources 'kernel/*.c' 'kernel/*.S' 'mm/*.c' 'base/*.c' | grep -v '^kernel/selftest/' |
 	sed 's|^|build/kernel/|; s|$|.o|'; echo build/kernel/font.o)
 missing=$(for o in $objs; do [ -f "$o" ] || echo "$o"; done)
 if [ -n "$missing" ]; then
@@ -92,7 +102,7 @@ else
 fi
 
 # 4. The window is reached through its module.
-sums=$(code_lines $(git ls-files '*.c' '*.h' | grep -vE '^(mm/ptwindow\.c|include/memlayout\.h|tests/)') |
+sums=$(code_lines $(sources '*.c' '*.h' | grep -v '^build/' | grep -vE '^(mm/ptwindow\.c|include/memlayout\.h|tests/)') |
 	grep -F 'PT_WINDOW_BASE +')
 if [ -z "$sums" ]; then ok "no \"PT_WINDOW_BASE +\" outside mm/ptwindow.c and memlayout.h"; else not_ok "no \"PT_WINDOW_BASE +\" outside mm/ptwindow.c and memlayout.h" "$sums"; fi
 
