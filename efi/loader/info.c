@@ -109,8 +109,9 @@ void collect_firmware_id(struct handoff *h)
 }
 
 /* Append the printable characters of @s[0..@n) (char or CHAR16, read
- * through @at), blanks at either end dropped, to h->cmdline, after one
- * space if it is not empty. Records @source if anything was added, and
+ * through @at; a tab becomes a space, other control bytes such as a UTF-8
+ * BOM's are dropped), blanks at either end dropped, to h->cmdline, after
+ * one space if it is not empty. Records @source if anything was added, and
  * CMDLINE_TRUNCATED if the line filled up. */
 static void cmdline_append(struct handoff *h, uint32_t source, UINTN n,
 			   unsigned (*at)(const void *, UINTN), const void *s)
@@ -118,12 +119,12 @@ static void cmdline_append(struct handoff *h, uint32_t source, UINTN n,
 	size_t start = strlen(h->cmdline), o = start;
 	UINTN i = 0;
 
-	while (i < n && at(s, i) == ' ')
+	while (i < n && (at(s, i) == ' ' || at(s, i) == '\t'))
 		i++;
-	while (n > i && at(s, n - 1) == ' ')
+	while (n > i && (at(s, n - 1) == ' ' || at(s, n - 1) == '\t'))
 		n--;
 	for (; i < n; i++) {
-		unsigned c = at(s, i);
+		unsigned c = at(s, i) == '\t' ? ' ' : at(s, i);
 		bool sep = o == start && start > 0;
 		if (c < 0x20 || c > 0x7e)
 			continue;
