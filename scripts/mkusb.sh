@@ -112,12 +112,19 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 	printf '%s\n' "$cmdline"
 	cat <<'EOF'
 # Carto kernel command line: the FIRST line of this file, nothing else.
-# Leave it empty for a normal boot, or put words on it, separated by spaces:
-#   memmap          print the clean memory map Carto built
-#   fwmap           print the firmware's own memory map (memmap.efi format)
-#   selftest        run the in-kernel tests
-#   verbose         the loader prints what it does
-#   crash=pf        inject a fault to see the exception report (stack|pf|wp|ud)
+# Leave it empty for a normal boot, or put words on it, separated by spaces
+# (a repeated setting: the last one wins; words Carto does not know are
+# listed in the boot report and ignored; the firmware's load options, if
+# any, are added after this line):
+#   selftest[=PREFIX]       run the in-kernel tests (those named PREFIX...)
+#   memmap                  print the clean memory map Carto built
+#   fwmap                   print the firmware's own map (memmap.efi format)
+#   framestats              add a machine-readable frame-allocator line
+#   crash=stack|pf|wp|ud    inject a fault to see the exception report
+#   video=WIDTHxHEIGHT      pick that screen mode, e.g. video=1024x768
+#   verbose                 the loader prints what it does
+#   gdb                     the loader waits for a debugger (make debug)
+#   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 # Lines after the first are never read.
 EOF
 } | sed 's/$/\r/' >"$txt"

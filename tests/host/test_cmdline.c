@@ -147,6 +147,20 @@ static void test_readme(void)
 			  cmdline_options[i].name, row);
 	}
 	free(readme);
+
+	/* The comment lines of the USB image's default cmdline.txt list every
+	 * option too ("#   USAGE   help"). */
+	snprintf(path, sizeof(path), "%.*sscripts/mkusb.sh", tail ? (int)(tail - f) : 0, f);
+	char *mkusb = read_file(path, &len);
+	if (!TAP_CHECK(mkusb != NULL, "%s is readable", path))
+		return;
+	for (size_t i = 0; i < cmdline_option_count; i++) {
+		char row[200];
+		snprintf(row, sizeof(row), "#   %s ", cmdline_options[i].usage);
+		TAP_CHECK(strstr(mkusb, row) != NULL, "mkusb.sh's default cmdline.txt lists %s (\"%s\")",
+			  cmdline_options[i].name, row);
+	}
+	free(mkusb);
 }
 
 int main(void)
