@@ -121,18 +121,29 @@ void report_fw_map(const struct handoff *h)
 
 #define REPORT_COLUMNS 80
 
-/* Print "@label" and then the words @w[0..@n) filled into lines of at most
- * REPORT_COLUMNS, continuation lines indented by four spaces. */
-static void report_words(const char *label, const struct cmdline_word *w, size_t n)
+/* Print "@label" and then the words of @cmdline (only the unknown ones if
+ * @unknown_only) filled into lines of at most REPORT_COLUMNS, continuation
+ * lines indented by four spaces. Returns how many words it printed; prints
+ * nothing at all when that is none and @unknown_only. Streams the words:
+ * no copy of the line on the (small) kernel stack. */
+static size_t report_words(const char *label, const char *cmdline, bool unknown_only)
 {
-	size_t col = (size_t)kprintf("%s", label);
+	struct cmdline_word w;
+	const char *cur = cmdline;
+	size_t col = 0, n = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (col + 1 + w[i].len > REPORT_COLUMNS && col > 4)
+	while (cmdline_next(&cur, &w)) {
+		if (unknown_only && cmdline_known(&w))
+			continue;
+		if (n++ == 0)
+			col = (size_t)kprintf("%s", label);
+		if (col + 1 + w.len > REPORT_COLUMNS && col > 4)
 			col = (size_t)kprintf("\n   ");
-		col += (size_t)kprintf(" %.*s", (int)w[i].len, w[i].start);
+		col += (size_t)kprintf(" %.*s", (int)w.len, w.start);
 	}
-	kprintf("\n");
+	if (n)
+		kprintf("\n");
+	return n;
 }
 
 /*
@@ -146,22 +157,14 @@ static void report_cmdline(const struct handoff *h)
 	static const char *const from[] = { "command line: none", "command line (cmdline.txt):",
 					    "command line (load options):",
 					    "command line (cmdline.txt + load options):" };
-	struct cmdline_word all[HANDOFF_CMDLINE_MAX / 2], unknown[HANDOFF_CMDLINE_MAX / 2], w;
-	const char *cur = h->cmdline;
-	size_t n = 0, nu = 0;
 
-	while (cmdline_next(&cur, &w)) {
-		all[n++] = w;      /* at most HANDOFF_CMDLINE_MAX / 2 words fit */
-		if (!cmdline_known(&w))
-			unknown[nu++] = w;
-	}
-	report_words(from[n ? h->cmdline_source & (CMDLINE_FROM_FILE | CMDLINE_FROM_OPTIONS) : 0],
-		     all, n);
+	if (!report_words(from[h->cmdline_source & (CMDLINE_FROM_FILE | CMDLINE_FROM_OPTIONS)],
+			  h->cmdline, false))
+		kprintf("%s\n", from[0]);
 	if (h->cmdline_source & CMDLINE_TRUNCATED)
 		kprintf("  cut at %u characters: shorten cmdline.txt or the load options\n",
 			HANDOFF_CMDLINE_MAX - 1);
-	if (nu)
-		report_words("  ignored (not Carto options):", unknown, nu);
+	report_words("  ignored (not Carto options):", h->cmdline, true);
 }
 
 void boot_report(const struct handoff *h)
