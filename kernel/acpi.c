@@ -265,6 +265,16 @@ static const uint8_t *read_table(struct tmap *m, paddr_t pa, const char *sig, co
 	return NULL;
 }
 
+/* fadt_addr - an address field of the FADT @t (@len bytes): the 64-bit
+ * X_ field at @off64 if the table has it and it is not zero, else the
+ * 32-bit field at @off32, else 0 (ACPI 6.5, 5.2.9). */
+static paddr_t fadt_addr(const uint8_t *t, uint32_t len, unsigned off64, unsigned off32)
+{
+	if (len >= off64 + 8 && rd64(t + off64))
+		return rd64(t + off64);
+	return len >= off32 + 4 ? rd32(t + off32) : 0;
+}
+
 /* ---- tables in RAM, before the frame allocator ------------------------------ */
 
 struct ram_ranges {
@@ -306,18 +316,10 @@ static const uint8_t *ram_table(struct ram_ranges *s, paddr_t pa, uint64_t min_l
 static void note_fadt_targets(struct ram_ranges *s, const uint8_t *fadt)
 {
 	uint32_t len = rd32(fadt + 4);
-	paddr_t facs = 0, dsdt = 0;
 
-	if (len >= FADT_X_FIRMWARE_CTRL_OFF + 8)
-		facs = rd64(fadt + FADT_X_FIRMWARE_CTRL_OFF);
-	if (!facs && len >= FADT_FIRMWARE_CTRL_OFF + 4)
-		facs = rd32(fadt + FADT_FIRMWARE_CTRL_OFF);
-	if (len >= FADT_X_DSDT_OFF + 8)
-		dsdt = rd64(fadt + FADT_X_DSDT_OFF);
-	if (!dsdt && len >= FADT_DSDT_OFF + 4)
-		dsdt = rd32(fadt + FADT_DSDT_OFF);
-	ram_table(s, facs, FACS_MIN_LEN);
-	ram_table(s, dsdt, ACPI_SDT_HEADER_LEN);
+	ram_table(s, fadt_addr(fadt, len, FADT_X_FIRMWARE_CTRL_OFF, FADT_FIRMWARE_CTRL_OFF),
+		  FACS_MIN_LEN);
+	ram_table(s, fadt_addr(fadt, len, FADT_X_DSDT_OFF, FADT_DSDT_OFF), ACPI_SDT_HEADER_LEN);
 }
 
 size_t acpi_ram_ranges(const struct handoff *h, struct range *out, size_t max,
@@ -467,10 +469,7 @@ static void parse_mcfg(const uint8_t *t, uint32_t len)
 
 static void parse_fadt(const uint8_t *t, uint32_t len)
 {
-	if (len >= FADT_X_FIRMWARE_CTRL_OFF + 8 && rd64(t + FADT_X_FIRMWARE_CTRL_OFF))
-		info.facs_addr = rd64(t + FADT_X_FIRMWARE_CTRL_OFF);
-	else if (len >= FADT_FIRMWARE_CTRL_OFF + 4)
-		info.facs_addr = rd32(t + FADT_FIRMWARE_CTRL_OFF);
+	info.facs_addr = fadt_addr(t, len, FADT_X_FIRMWARE_CTRL_OFF, FADT_FIRMWARE_CTRL_OFF);
 }
 
 /*

@@ -79,10 +79,9 @@ EFI_STATUS efiu_map_refresh(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
 
 void efiu_map_free(EFI_BOOT_SERVICES *bs, struct efiu_map *m)
 {
-	if (m->buf)
-		bs->FreePool(m->buf);
-	m->buf = NULL;
-	m->capacity = 0;
+	struct efiu_map_mem pool = efiu_map_pool(bs);
+
+	map_drop(m, &pool);
 }
 
 UINTN efiu_map_count(const struct efiu_map *m)
