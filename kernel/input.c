@@ -1,0 +1,88 @@
+/*
+ * input.c - the key queue every keyboard driver feeds (input.h).
+ */
+#include "input.h"
+#include "cpu.h"
+
+_Static_assert((INPUT_QUEUE_SIZE & (INPUT_QUEUE_SIZE - 1)) == 0, "queue size is a power of two");
+
+static uint32_t queue[INPUT_QUEUE_SIZE];
+static unsigned head, tail;          /* head: next to pop; tail: next free */
+static uint64_t dropped;
+
+struct source {
+	const char *name;
+	void (*poll)(void);
+};
+static struct source sources[INPUT_MAX_SOURCES];
+static unsigned source_count;
+
+/* Run with interrupts off, restoring the caller's state: a driver may push
+ * from an interrupt handler. */
+static uint64_t irq_save(void)
+{
+	uint64_t flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static void irq_restore(uint64_t flags)
+{
+	if (flags & (1u << 9))
+		sti();
+}
+
+bool input_push(uint32_t key)
+{
+	uint64_t flags = irq_save();
+	bool ok = tail - head < INPUT_QUEUE_SIZE;
+
+	if (ok)
+		queue[tail++ & (INPUT_QUEUE_SIZE - 1)] = key;
+	else
+		dropped++;
+	irq_restore(flags);
+	return ok;
+}
+
+bool input_pop(uint32_t *key)
+{
+	uint64_t flags = irq_save();
+	bool ok = head != tail;
+
+	if (ok)
+		*key = queue[head++ & (INPUT_QUEUE_SIZE - 1)];
+	irq_restore(flags);
+	return ok;
+}
+
+bool input_add_source(const char *name, void (*poll)(void))
+{
+	if (source_count == INPUT_MAX_SOURCES)
+		return false;
+	sources[source_count++] = (struct source){ .name = name, .poll = poll };
+	return true;
+}
+
+void input_poll(void)
+{
+	for (unsigned i = 0; i < source_count; i++)
+		sources[i].poll();
+}
+
+uint32_t input_getkey(void)
+{
+	uint32_t key;
+
+	while (!input_pop(&key)) {
+		input_poll();
+		cpu_relax();
+	}
+	return key;
+}
+
+uint64_t input_dropped(void)
+{
+	return dropped;
+}
