@@ -497,3 +497,9 @@ int kprintf(const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+bool console_key(uint32_t key)
+{
+	(void)key;
+	return false;   /* no scrollback yet: every key is the caller's */
+}

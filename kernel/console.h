@@ -80,6 +80,11 @@ void console_set_color(enum console_color fg, enum console_color bg);
  * as the font's replacement glyph. */
 void console_write(const char *s, size_t n);
 
+/* console_key - offer a key (input.h code) to the console before anyone
+ * else reads it. Returns true if the console used it (scrollback keys),
+ * false if the caller should act on it. */
+bool console_key(uint32_t key);
+
 /* kputs - write the string @s as is (no newline is added). */
 void kputs(const char *s);
 
