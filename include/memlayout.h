@@ -14,8 +14,12 @@
  *                                                      write-back, NX (64 TiB of phys)
  *   0xffffc00000000000 .. 0xffffe00000000000 384..447  PAGE-TABLE WINDOW: PT_WINDOW_BASE + phys,
  *                                                      only page-table pool chunks mapped, RW NX
- *   0xffffe00000000000 .. 0xfffff00000000000 448..479  (reserved: temporary mappings for the
- *                                                      no-direct-map mode, vmalloc)
+ *   0xffffe00000000000 .. 0xfffff00000000000 448..479  EXPLICIT MAPPINGS (kernel/kmap.h):
+ *                                                 448  scratch for the page-table self-tests
+ *                                                 449  KMAP: per-CPU temporary 4 KiB slots
+ *                                                      (KMAP_SLOTS each), RW NX
+ *                                            450..457  VMAP: long-lived mappings of frames,
+ *                                                      each followed by an unmapped guard page
  *   0xfffff00000000000 .. 0xfffff40000000000 480..487  MMIO: device mappings made by mmio_map
  *   0xfffff40000000000 .. 0xffffff0000000000 488..509  (reserved: EFI runtime services, ...)
  *   0xffffff0000000000 .. 0xffffff8000000000      510  KERNEL STACKS: each stack sits above an
@@ -82,6 +86,16 @@
 
 #define TEMPMAP_SLOT    448
 #define TEMPMAP_BASE    KSLOT(TEMPMAP_SLOT)                 /* 0xffffe00000000000 */
+#define KMAP_SLOT       449
+#define KMAP_BASE       KSLOT(KMAP_SLOT)                    /* 0xffffe08000000000 */
+#define KMAP_SLOTS      32                                  /* temporary slots per CPU */
+#define KMAP_MAX_CPUS   64
+#define KMAP_CPU_BASE(cpu) (KMAP_BASE + (unsigned long)(cpu) * KMAP_SLOTS * PAGE_SIZE)
+#define KMAP_END        KMAP_CPU_BASE(KMAP_MAX_CPUS)
+#define VMAP_SLOT       450
+#define VMAP_SLOTS      8
+#define VMAP_BASE       KSLOT(VMAP_SLOT)                    /* 0xffffe10000000000 */
+#define VMAP_END        (VMAP_BASE + (unsigned long)VMAP_SLOTS * SLOT_SIZE) /* 4 TiB */
 
 #define MMIO_SLOT       480
 #define MMIO_SLOTS      8
@@ -110,7 +124,10 @@ _Static_assert(DMAP_BASE == 0xffff800000000000ul, "direct map base is part of th
 _Static_assert(PT_WINDOW_BASE == DMAP_END, "window follows the direct map");
 _Static_assert(DMAP_SLOT + DMAP_SLOTS <= PT_WINDOW_SLOT, "direct map and window overlap");
 _Static_assert(PT_WINDOW_SLOT + PT_WINDOW_SLOTS <= TEMPMAP_SLOT, "window and tempmap overlap");
-_Static_assert(TEMPMAP_SLOT < MMIO_SLOT, "tempmap and MMIO overlap");
+_Static_assert(TEMPMAP_SLOT < KMAP_SLOT && KMAP_END <= VMAP_BASE, "kmap slots overlap");
+_Static_assert((KMAP_SLOTS * PAGE_SIZE) % PAGE_SIZE_2M == 0 || PAGE_SIZE_2M % (KMAP_SLOTS * PAGE_SIZE) == 0,
+	       "one CPU's kmap slots share one page table");
+_Static_assert(VMAP_SLOT + VMAP_SLOTS <= MMIO_SLOT, "vmap and MMIO overlap");
 _Static_assert(MMIO_SLOT + MMIO_SLOTS <= KSTACK_SLOT, "MMIO and stacks overlap");
 _Static_assert(KSTACK_SLOT < KERNEL_SLOT, "stacks and kernel image share a slot");
 _Static_assert(KSTACK_TOP(KSTACK_COUNT - 1) <= KSLOT(KSTACK_SLOT + 1), "stacks overflow their slot");

@@ -140,6 +140,17 @@ int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
 	   uint32_t flags);
 
 /*
+ * pt_pte_slot - the level-1 (4 KiB) entry for va, creating the tables
+ * above it (from as->src) as needed, for code that manages a fixed range
+ * of 4 KiB slots itself (kmap: kernel/kmap.c) and then writes entries
+ * directly with pt_pte_bits(). The pointer stays valid as long as nothing
+ * unmaps the whole table (pt_unmap of the range) - the caller owns the
+ * range. Returns E_OK with *slot set, E_INVAL (va not canonical or not
+ * page aligned), E_EXIST (a larger leaf covers va) or E_NOMEM.
+ */
+int pt_pte_slot(struct pt_space *as, vaddr_t va, uint64_t **slot);
+
+/*
  * pt_translate - look up va. On success sets *pa (the physical address va
  * maps to, offset included), and if non-NULL *page_size and *flags (MAP_*
  * decoded from the leaf). Returns E_OK or E_NOENT (also for a

@@ -10,6 +10,7 @@
 #include "physmem.h"
 #include "cpu.h"
 #include "klib.h"
+#include "kmap.h"
 #include "kspace.h"
 #include "devices.h"
 #include "mmio.h"
@@ -63,6 +64,7 @@ void kernel_main(struct handoff *hv)
 	boot_hooks_run(BOOT_EARLY, h);   /* the self-tests: "selftest" makes a panic end QEMU */
 	h->tsc[PHASE_KERNEL_ENTRY] = entry_tsc;
 	kspace_init(h);
+	kmap_init(h);
 	keep_firmware_data(h);
 	kspace_drop_identity(h);
 	pat_init();

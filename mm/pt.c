@@ -371,6 +371,25 @@ int pt_map(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t size,
 	return r;
 }
 
+int pt_pte_slot(struct pt_space *as, vaddr_t va, uint64_t **slot)
+{
+	if (!IS_ALIGNED(va, PAGE_SIZE) || !canonical_for(va, pt_va_bits(as)))
+		return E_INVAL;
+	for (;;) {
+		unsigned level;
+		uint64_t *e = pt_find(as, va, PT_LEVEL_4K, &level, NULL);
+		if (level == PT_LEVEL_4K) {
+			*slot = e;
+			return E_OK;
+		}
+		if (*e & PTE_P)
+			return E_EXIST;   /* a large leaf covers va */
+		int r = pt_add_table(as, e, va);
+		if (r != E_OK)
+			return r;
+	}
+}
+
 int pt_translate(const struct pt_space *as, vaddr_t va, paddr_t *pa,
 		 uint64_t *page_size, uint32_t *flags)
 {

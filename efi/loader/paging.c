@@ -57,6 +57,7 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 	h->dmap_pages_4k = st.pages_4k;
 	h->dmap_pages_2m = st.pages_2m;
 	h->dmap_pages_1g = st.pages_1g;
+	h->dmap_limit = DMAP_MAX_PHYS;
 
 	for (uint32_t i = 0; i < h->segment_count; i++) {
 		const struct handoff_segment *s = &h->segments[i];
