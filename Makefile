@@ -45,8 +45,9 @@ MM_SRCS       := $(wildcard mm/*.c)
 # and has no 16550 to drive with base/uart16550.c's port I/O).
 BASE_SRCS     := $(wildcard base/*.c)
 HOST_BASE_SRCS:= $(filter-out base/string.c base/uart16550.c,$(BASE_SRCS))
-# kernel/selftest/: the in-kernel self-tests (kernel/selftest/selftest.h).
-KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
+# kernel/bench/: the in-kernel benchmarks (kernel/bench.h); kernel/selftest/: the
+# in-kernel self-tests (kernel/selftest/selftest.h).
+KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/bench/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
 LOADER_SRCS   := $(wildcard efi/loader/*.c) $(wildcard efi/loader/*.S)
 MEMDUMP_SRCS  := $(wildcard efi/memdump/*.c)
 # efi/common/: the EFI applications' helpers. Each binary links what it uses:

@@ -270,6 +270,28 @@ bool dmap_covers(paddr_t pa, uint64_t size)
 	return pa < dmap_limit && size <= dmap_limit - pa;
 }
 
+uint64_t phys_read64(paddr_t pa)
+{
+	if (dmap_covers(pa, sizeof(uint64_t)))
+		return *(volatile uint64_t *)phys_to_dmap(pa);
+	volatile uint64_t *p = kmap(pa);
+	uint64_t v = *p;
+	kunmap((const void *)p);
+	return v;
+}
+
+void phys_copy_frame(paddr_t dst, paddr_t src)
+{
+	if (dmap_covers(dst, PAGE_SIZE) && dmap_covers(src, PAGE_SIZE)) {
+		fast_copy((void *)phys_to_dmap(dst), (const void *)phys_to_dmap(src), PAGE_SIZE);
+		return;
+	}
+	void *d = kmap(dst), *s = kmap(src);
+	fast_copy(d, s, PAGE_SIZE);
+	kunmap(s);
+	kunmap(d);
+}
+
 void *ram_map(paddr_t pa, uint64_t size, const char *owner)
 {
 	if (size == 0 || pa + size < pa)

@@ -123,6 +123,18 @@ void *ram_map(paddr_t pa, uint64_t size, const char *owner);
 void ram_unmap(void *p, uint64_t size);
 
 /*
+ * phys_read64 - the 8 bytes at @pa (8-byte aligned, RAM), read the way
+ * this mode reaches RAM: through the direct map where it covers @pa,
+ * else through a kmap slot mapped and unmapped around the load.
+ */
+uint64_t phys_read64(paddr_t pa);
+
+/* phys_copy_frame - copy the frame at @src to the frame at @dst (both
+ * page aligned, RAM), through the direct map where it covers both, else
+ * through two kmap slots. */
+void phys_copy_frame(paddr_t dst, paddr_t src);
+
+/*
  * dmap_covers - true if the direct map maps every byte of [pa, pa+size)
  * (the RAM below the direct map's limit; see kmap_dmap_limit).
  */
