@@ -16,6 +16,8 @@ const struct cmdline_option cmdline_options[] = {
 	{ "video", CMDLINE_VALUE, "video=WIDTHxHEIGHT", "pick that GOP mode (loader)" },
 	{ "verbose", CMDLINE_FLAG, "verbose", "make the loader print what it does" },
 	{ "gdb", CMDLINE_FLAG, "gdb", "make the loader wait for a debugger (make debug)" },
+	{ "addressing", CMDLINE_VALUE, "addressing=direct|direct:LIMIT|explicit",
+	  "how the kernel reaches RAM: a direct map of all of it, of RAM below LIMIT, or none" },
 	{ "bench", CMDLINE_FLAG_OR_VALUE, "bench[=PREFIX]",
 	  "run the in-kernel benchmarks after carto: ready (those whose name starts with PREFIX)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",

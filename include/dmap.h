@@ -26,34 +26,78 @@ struct dmap_stats {
 };
 
 /*
+ * dmap_limit - the end of what the direct map covers in this program:
+ * DMAP_MAX_PHYS, unless the kernel booted with a smaller direct map
+ * (addressing=direct:LIMIT: LIMIT; addressing=explicit: 0) and set it so
+ * at init, before any phys_to_dmap. Nothing else writes it.
+ */
+extern paddr_t dmap_limit;
+
+/*
  * phys_to_dmap - the direct-map address of physical address pa: the one
  * conversion from a physical address to the direct map. A pa at or above
- * DMAP_MAX_PHYS is beyond the direct map: mm_fatal naming the function
- * that asked. Only the range is checked (one compare, as it is on hot
- * paths); that pa is RAM (holes and MMIO are never mapped) is the caller's
- * to know.
+ * dmap_limit is not in the direct map (highmem, or no direct map at all):
+ * mm_fatal naming the function that asked and saying so. Only the range
+ * is checked (one compare, as it is on hot paths); that pa is RAM (holes
+ * and MMIO are never mapped) is the caller's to know. dmap_try is the
+ * same with a status for callers that can take another way.
  */
 #define phys_to_dmap(pa) dmap_va((pa), __func__)
 
 /* dmap_va - phys_to_dmap with the caller named explicitly. */
 static inline vaddr_t dmap_va(paddr_t pa, const char *caller)
 {
-	if (__builtin_expect(pa >= DMAP_MAX_PHYS, 0))
-		mm_fatal(caller, "physical address beyond the direct map (DMAP_MAX_PHYS)", pa);
+	if (__builtin_expect(pa >= dmap_limit, 0))
+		mm_fatal(caller, pa >= DMAP_MAX_PHYS ?
+			 "physical address beyond the direct map (DMAP_MAX_PHYS)" :
+			 "physical address not in the direct map (highmem under addressing=direct:LIMIT, "
+			 "or addressing=explicit): reach it with kmap or ram_map", pa);
 	return DMAP_BASE + pa;
 }
 
-/*
- * dmap_plan - compute what dmap_build would map for @map, without building
- * anything. @has_1g says whether 1 GiB leaves may be used.
- */
-void dmap_plan(const struct memmap *map, bool has_1g, struct dmap_stats *st);
+/* dmap_try - *va = the direct-map address of pa and E_OK, or E_RANGE if
+ * the direct map does not cover pa (*va unchanged). */
+static inline int dmap_try(paddr_t pa, vaddr_t *va)
+{
+	if (pa >= dmap_limit)
+		return E_RANGE;
+	*va = DMAP_BASE + pa;
+	return E_OK;
+}
 
 /*
- * dmap_build - map every RAM run of @map into @as at DMAP_BASE + phys.
- * Fills @st (may be NULL). Returns E_OK, or the first pt_map error.
+ * dmap_plan - compute what dmap_build would map for @map below @limit,
+ * without building anything. @has_1g says whether 1 GiB leaves may be
+ * used. RAM at or above @limit (or DMAP_MAX_PHYS) counts as skipped.
  */
-int dmap_build(struct pt_space *as, const struct memmap *map,
+void dmap_plan(const struct memmap *map, bool has_1g, paddr_t limit, struct dmap_stats *st);
+
+/*
+ * dmap_build - map every RAM run of @map below @limit (and DMAP_MAX_PHYS)
+ * into @as at DMAP_BASE + phys. Fills @st (may be NULL). Returns E_OK, or
+ * the first pt_map error.
+ */
+int dmap_build(struct pt_space *as, const struct memmap *map, paddr_t limit,
 	       struct dmap_stats *st);
+
+/*
+ * The addressing modes (addressing= on the command line), as the limit of
+ * the direct map: RAM at or above it is not direct-mapped ("highmem",
+ * reached through explicit mappings: kernel/kmap.h).
+ *   direct        DMAP_MAX_PHYS: all RAM (the default)
+ *   direct:LIMIT  LIMIT: a number with a K, M, G or T suffix (binary
+ *                 units), e.g. direct:896M; rounded down to 2 MiB, at
+ *                 least 2 MiB; above DMAP_MAX_PHYS means DMAP_MAX_PHYS
+ *   explicit      0: no direct map at all
+ */
+#define DMAP_ADDRESSING_VALUES "direct, direct:LIMIT (e.g. direct:896M, direct:4G), explicit"
+
+/*
+ * dmap_parse_addressing - the direct map's limit for the addressing=
+ * value @value (@len bytes; @value NULL: the word is absent, the default).
+ * Returns E_OK with *limit set, or E_INVAL for a value that is none of
+ * DMAP_ADDRESSING_VALUES, with *limit = DMAP_MAX_PHYS (the default).
+ */
+int dmap_parse_addressing(const char *value, size_t len, paddr_t *limit);
 
 #endif

@@ -118,7 +118,10 @@
 /* Allocation flags. */
 #define FRAME_ZERO   (1u << 0)      /* fill the block with zeros before returning it */
 #define FRAME_LOW32  (1u << 1)      /* the whole block lies below 4 GiB (32-bit DMA) */
-#define FRAME_FLAGS_KNOWN (FRAME_ZERO | FRAME_LOW32)
+#define FRAME_HIGHMEM (1u << 2)     /* the block may lie in highmem (at or above
+                                       cfg->direct_limit): the caller reaches it
+                                       through explicit mappings, not the direct map */
+#define FRAME_FLAGS_KNOWN (FRAME_ZERO | FRAME_LOW32 | FRAME_HIGHMEM)
 
 /* frame_init flags. */
 #define FRAME_INIT_POISON (1u << 0)   /* fill freed frames with FRAME_POISON */
@@ -150,10 +153,15 @@ struct frame_reservation {
  * pointer through which [pa, pa+size) can be read and written, or NULL if
  * it cannot be reached. The kernel answers with the direct map
  * (phys_to_dmap), host tests with a private arena. Called once at init for
- * the metadata, and for FRAME_ZERO and poisoning.
+ * the metadata, and for FRAME_ZERO and poisoning - unless map_temp is
+ * set: then fills go through map_temp, and unmap_temp(m, p, size) undoes
+ * each right after (the kernel's kmap/vmap where the direct map does not
+ * reach: highmem, or addressing=explicit).
  */
 struct frame_mem {
 	void *(*map)(struct frame_mem *m, paddr_t pa, uint64_t size);
+	void *(*map_temp)(struct frame_mem *m, paddr_t pa, uint64_t size);     /* optional */
+	void (*unmap_temp)(struct frame_mem *m, void *p, uint64_t size);      /* with map_temp */
 };
 
 struct frame_config {
@@ -162,6 +170,8 @@ struct frame_config {
 	size_t res_count;
 	struct frame_mem *mem;
 	paddr_t limit;              /* RAM at or above is not managed; 0 = none */
+	paddr_t direct_limit;       /* RAM at or above is highmem, handed out only
+	                               with FRAME_HIGHMEM; 0 = no highmem */
 	uint32_t flags;             /* FRAME_INIT_* */
 };
 
@@ -186,6 +196,9 @@ struct frame_alloc {
 	struct frame_region *regions;
 	uint32_t region_count;
 	uint32_t low_count;         /* regions [0, low_count) lie below 4 GiB */
+	uint32_t direct_count;      /* regions [0, direct_count) lie below direct_limit */
+	uint64_t direct_cut;        /* direct_limit as a frame number; ~0: no highmem */
+	uint64_t managed_highmem;   /* frames of regions [direct_count, region_count) */
 	uint64_t *summary;          /* per order: bitmap of regions holding such a block */
 	uint32_t summary_words;     /* words per order */
 	uint32_t flags;             /* FRAME_INIT_* */
@@ -211,6 +224,7 @@ struct frame_stats {
 	uint64_t free;
 	uint64_t used;          /* handed out, not yet freed */
 	uint64_t managed_low, free_low;            /* the same, below 4 GiB */
+	uint64_t managed_highmem;                  /* managed frames at or above direct_limit */
 	uint64_t reserved[FRAME_RES_KIND_COUNT];   /* usable frames withheld, by kind */
 	uint64_t kept_acpi;     /* ACPI reclaim, left to the tables */
 	uint64_t kept_runtime;  /* loader/boot-services frames with EFI_MEMORY_RUNTIME */

@@ -2,14 +2,18 @@
  * handoff.h - what the loader hands the kernel.
  *
  * The loader fills one struct handoff in memory it allocated before
- * ExitBootServices, and jumps to the kernel entry with its direct-map
- * address in %rdi. Every pointer-like field is a physical address; the
- * kernel reaches them through the direct map (all of them lie in RAM).
+ * ExitBootServices, and jumps to the kernel entry with its address in the
+ * hand-off window (handoff_va) in %rdi. Every pointer-like field is a
+ * physical address. The block and the maps it points to (the clean map,
+ * the firmware's map: the FRAME_RES_HANDOFF reservations) are mapped by
+ * the loader at HANDOFF_BASE + pa in every addressing mode, the direct map
+ * or not (memlayout.h), and the kernel reaches them there.
  * Versioned: the kernel refuses a magic or version it does not know.
  */
 #ifndef CARTO_HANDOFF_H
 #define CARTO_HANDOFF_H
 
+#include "fatal.h"
 #include "frame.h"
 #include "memmap.h"
 #include "types.h"
@@ -140,5 +144,19 @@ struct handoff {
 
 	uint64_t tsc[PHASE_COUNT];
 };
+
+/*
+ * handoff_va - where the kernel reaches the hand-off data at physical
+ * address pa (the block, the clean map, the firmware's map): the one
+ * conversion into the hand-off window. pa at or above HANDOFF_MAX_PHYS is
+ * mm_fatal naming the caller (the loader refuses such data).
+ */
+#define handoff_va(pa) handoff_reach((pa), __func__)
+static inline void *handoff_reach(paddr_t pa, const char *caller)
+{
+	if (__builtin_expect(pa >= HANDOFF_MAX_PHYS, 0))
+		mm_fatal(caller, "hand-off data beyond the hand-off window (HANDOFF_MAX_PHYS)", pa);
+	return (void *)(HANDOFF_BASE + pa);
+}
 
 #endif

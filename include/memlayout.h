@@ -20,6 +20,9 @@
  *                                                      (KMAP_SLOTS each), RW NX
  *                                            450..457  VMAP: long-lived mappings of frames,
  *                                                      each followed by an unmapped guard page
+ *                                            464..479  HAND-OFF WINDOW: HANDOFF_BASE + phys, only
+ *                                                      the hand-off block and its maps, RW NX
+ *                                                      (mapped by the loader in every mode)
  *   0xfffff00000000000 .. 0xfffff40000000000 480..487  MMIO: device mappings made by mmio_map
  *   0xfffff40000000000 .. 0xffffff0000000000 488..509  (reserved: EFI runtime services, ...)
  *   0xffffff0000000000 .. 0xffffff8000000000      510  KERNEL STACKS: each stack sits above an
@@ -97,6 +100,11 @@
 #define VMAP_BASE       KSLOT(VMAP_SLOT)                    /* 0xffffe10000000000 */
 #define VMAP_END        (VMAP_BASE + (unsigned long)VMAP_SLOTS * SLOT_SIZE) /* 4 TiB */
 
+#define HANDOFF_SLOT    464
+#define HANDOFF_SLOTS   16
+#define HANDOFF_BASE    KSLOT(HANDOFF_SLOT)                 /* 0xffffe80000000000 */
+#define HANDOFF_MAX_PHYS ((unsigned long)HANDOFF_SLOTS * SLOT_SIZE) /* 8 TiB */
+
 #define MMIO_SLOT       480
 #define MMIO_SLOTS      8
 #define MMIO_BASE       KSLOT(MMIO_SLOT)                    /* 0xfffff00000000000 */
@@ -127,7 +135,8 @@ _Static_assert(PT_WINDOW_SLOT + PT_WINDOW_SLOTS <= TEMPMAP_SLOT, "window and tem
 _Static_assert(TEMPMAP_SLOT < KMAP_SLOT && KMAP_END <= VMAP_BASE, "kmap slots overlap");
 _Static_assert((KMAP_SLOTS * PAGE_SIZE) % PAGE_SIZE_2M == 0 || PAGE_SIZE_2M % (KMAP_SLOTS * PAGE_SIZE) == 0,
 	       "one CPU's kmap slots share one page table");
-_Static_assert(VMAP_SLOT + VMAP_SLOTS <= MMIO_SLOT, "vmap and MMIO overlap");
+_Static_assert(VMAP_SLOT + VMAP_SLOTS <= HANDOFF_SLOT, "vmap and hand-off window overlap");
+_Static_assert(HANDOFF_SLOT + HANDOFF_SLOTS <= MMIO_SLOT, "hand-off window and MMIO overlap");
 _Static_assert(MMIO_SLOT + MMIO_SLOTS <= KSTACK_SLOT, "MMIO and stacks overlap");
 _Static_assert(KSTACK_SLOT < KERNEL_SLOT, "stacks and kernel image share a slot");
 _Static_assert(KSTACK_TOP(KSTACK_COUNT - 1) <= KSLOT(KSTACK_SLOT + 1), "stacks overflow their slot");

@@ -7,6 +7,7 @@
 #include "console.h"
 #include "dmap.h"
 #include "klib.h"
+#include "kmap.h"
 #include "memmap.h"
 #include "mmio.h"
 
@@ -164,12 +165,13 @@ static const struct mem_entry *entry_of(paddr_t pa)
 	return NULL;
 }
 
-/* True if [pa, pa+len) is RAM without a gap and inside the direct map. */
+/* True if [pa, pa+len) is RAM without a gap (below DMAP_MAX_PHYS): ram_map
+ * reaches it, through the direct map where that covers it. */
 static bool direct_mapped(paddr_t pa, uint64_t len)
 {
 	paddr_t end = pa + len;
 
-	if (end > DMAP_MAX_PHYS)
+	if (end > DMAP_MAX_PHYS || end < pa)
 		return false;
 	while (pa < end) {
 		const struct mem_entry *e = entry_of(pa);
@@ -200,8 +202,13 @@ static bool tmap_get(struct tmap *m, paddr_t pa, uint64_t len, char *why, size_t
 		return false;
 	}
 	if (direct_mapped(pa, len)) {
-		m->p = (const uint8_t *)phys_to_dmap(pa);
-		return true;
+		/* RAM: the direct map, or a long-lived mapping where it does not
+		 * reach (kmap.h); kept, since the tables are read again. */
+		m->p = (const uint8_t *)ram_map(pa, len, "ACPI table");
+		if (m->p)
+			return true;
+		ksnprintf(why, size, "cannot be mapped: no room for a vmap");
+		return false;
 	}
 	int st = mmio_map_firmware(pa, len, firmware_cache(pa), &va, &in_way);
 	if (st != E_OK) {
@@ -305,12 +312,15 @@ static const uint8_t *ram_table(struct ram_ranges *s, paddr_t pa, uint64_t min_l
 {
 	if (pa == 0 || pa + min_len < pa || !direct_mapped(pa, min_len))
 		return NULL;
-	const uint8_t *t = (const uint8_t *)phys_to_dmap(pa);
+	const uint8_t *t = (const uint8_t *)ram_map(pa, min_len, "ACPI table header");
+	if (!t)
+		return NULL;
 	uint32_t len = rd32(t + 4);   /* SDT and FACS both keep their length here */
+	ram_unmap((void *)t, min_len);
 	if (len < min_len || len > ACPI_TABLE_MAX || !direct_mapped(pa, len))
 		return NULL;
 	note_pages(s, pa, len);
-	return t;
+	return (const uint8_t *)ram_map(pa, len, "ACPI table");
 }
 
 static void note_fadt_targets(struct ram_ranges *s, const uint8_t *fadt)
@@ -332,7 +342,9 @@ size_t acpi_ram_ranges(const struct handoff *h, struct range *out, size_t max,
 	*dropped = 0;
 	if (!h->rsdp || !direct_mapped(h->rsdp, sizeof(*r)))
 		return 0;
-	r = (const struct acpi_rsdp *)phys_to_dmap(h->rsdp);
+	r = (const struct acpi_rsdp *)ram_map(h->rsdp, sizeof(*r), "ACPI RSDP");
+	if (!r)
+		return 0;
 	if (memcmp(r->signature, ACPI_RSDP_SIG, 8) != 0)
 		return 0;
 	note_pages(&s, h->rsdp, r->revision >= 2 ? sizeof(*r) : ACPI_RSDP_V1_LEN);

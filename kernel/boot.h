@@ -1,6 +1,6 @@
 /*
  * boot.h - the kernel's view of what the loader handed over: the hand-off
- * block's maps, reached through the direct map. The one place that turns
+ * block's maps, reached through the hand-off window (handoff.h). The one place that turns
  * the block's physical pointers into the kernel's structures.
  */
 #ifndef CARTO_BOOT_H
@@ -15,7 +15,7 @@
  * put them (a FRAME_RES_HANDOFF reservation keeps them). */
 static inline struct memmap boot_memmap(const struct handoff *h)
 {
-	return (struct memmap){ (struct mem_entry *)phys_to_dmap(h->memmap_pa), h->memmap_count,
+	return (struct memmap){ (struct mem_entry *)handoff_va(h->memmap_pa), h->memmap_count,
 				h->memmap_capacity };
 }
 

@@ -31,7 +31,6 @@ struct vmap_area {
 static struct kmap_cpu kcpu[KMAP_MAX_CPUS];
 static struct vmap_area areas[VMAP_MAX_AREAS];   /* sorted by start */
 static unsigned area_count;
-static paddr_t dmap_limit;
 
 /* The CPU we run on. Carto runs on the boot CPU only so far; when the
  * application processors start, this reads the CPU number. */
@@ -62,7 +61,10 @@ void kmap_init(const struct handoff *h)
 			      status_name(st));
 		kcpu[cpu].pte = pte;
 	}
-	dmap_limit = h->dmap_limit;
+	if (h->dmap_limit > DMAP_MAX_PHYS)
+		panic("kmap_init: the hand-off's direct-map limit %lx is beyond DMAP_MAX_PHYS",
+		      h->dmap_limit);
+	dmap_limit = h->dmap_limit;   /* phys_to_dmap refuses what lies above */
 }
 
 int kmap_try(paddr_t pa, const char *owner, void **va)
@@ -313,4 +315,48 @@ void ram_unmap(void *p, uint64_t size)
 		return;
 	if (vunmap(ALIGN_DOWN(v, PAGE_SIZE)) != E_OK)
 		panic("ram_unmap: %p is neither in the direct map nor a ram_map area", p);
+}
+
+/* ---- the frame allocator's way to its memory ---------------------------------- */
+
+/* struct frame_mem.map, for the metadata (kept for good): the direct map
+ * where it covers the range; without a direct map, a long-lived mapping
+ * (ram_map). Under direct:LIMIT highmem is refused, so the metadata lands
+ * in lowmem, where the direct map reaches it. */
+static void *meta_reach(struct frame_mem *m, paddr_t pa, uint64_t size)
+{
+	if (dmap_covers(pa, size))
+		return (void *)phys_to_dmap(pa);
+	if (dmap_limit == 0)
+		return ram_map(pa, size, "frame allocator metadata");
+	return NULL;
+}
+
+/* struct frame_mem.map_temp/unmap_temp, for zeroing and poisoning: the
+ * direct map, else a kmap slot for one frame, a vmap for a block. */
+static void *fill_map(struct frame_mem *m, paddr_t pa, uint64_t size)
+{
+	if (dmap_covers(pa, size))
+		return (void *)phys_to_dmap(pa);
+	if (size == PAGE_SIZE)
+		return kmap(pa);
+	return (void *)vmap_range(pa, size, MAP_WRITE | MAP_CACHE(CACHE_WB), "frame fill");
+}
+
+static void fill_unmap(struct frame_mem *m, void *p, uint64_t size)
+{
+	vaddr_t va = (vaddr_t)p;
+
+	if (va >= DMAP_BASE && va < DMAP_END)
+		return;
+	if (size == PAGE_SIZE ? kunmap(p) != E_OK : vunmap(va) != E_OK)
+		panic("frames: cannot unmap the fill mapping at %p", p);
+}
+
+static struct frame_mem kmap_mem = { .map = meta_reach, .map_temp = fill_map,
+				     .unmap_temp = fill_unmap };
+
+struct frame_mem *kmap_frame_mem(void)
+{
+	return &kmap_mem;
 }

@@ -34,6 +34,7 @@
 #ifndef CARTO_KMAP_H
 #define CARTO_KMAP_H
 
+#include "frame.h"
 #include "handoff.h"
 #include "types.h"
 
@@ -139,6 +140,16 @@ void phys_copy_frame(paddr_t dst, paddr_t src);
  * (the RAM below the direct map's limit; see kmap_dmap_limit).
  */
 bool dmap_covers(paddr_t pa, uint64_t size);
+
+/*
+ * kmap_frame_mem - how the frame allocator reaches RAM (frame.h struct
+ * frame_mem) in this addressing mode: its metadata through the direct map
+ * (under direct:LIMIT in lowmem) or, without a direct map, a ram_map; its
+ * zeroing and poisoning through the direct map where it covers the
+ * block, else a kmap slot (one frame) or a vmap (a block). For
+ * frames_init (physmem.h); valid after kmap_init.
+ */
+struct frame_mem *kmap_frame_mem(void);
 
 /* kmap_dmap_limit - RAM at or above this is not in the direct map:
  * DMAP_MAX_PHYS in addressing=direct, LIMIT in direct:LIMIT, 0 in

@@ -48,7 +48,7 @@ static void keep_firmware_data(const struct handoff *h)
 	if (dropped)
 		kprintf("frames: ACPI tables lie in more than %u separate RAM ranges; %zu more are "
 			"not protected and may be overwritten\n", FRAMES_FIRMWARE_RES, dropped);
-	frames_init(h, acpi, n);
+	frames_init(h, acpi, n, kmap_frame_mem());
 }
 
 void __attribute__((noreturn)) kernel_main(struct handoff *hv);

@@ -25,15 +25,7 @@ static struct frame_reservation kres[HANDOFF_MAX_RESERVATIONS + FRAMES_EXTRA_RES
 static size_t kres_count;
 static const paddr_t klimit = DMAP_MAX_PHYS;
 
-/* struct frame_mem.map: RAM is reached through the direct map. */
-static void *dmap_reach(struct frame_mem *m, paddr_t pa, uint64_t size)
-{
-	if (pa >= DMAP_MAX_PHYS || size > DMAP_MAX_PHYS - pa)
-		return NULL;
-	return (void *)phys_to_dmap(pa);
-}
 
-static struct frame_mem dmap_mem = { dmap_reach };
 
 /* Collect what must not be handed out; returns the count. */
 static size_t collect_reservations(const struct handoff *h, struct frame_reservation *res,
@@ -53,7 +45,8 @@ static size_t collect_reservations(const struct handoff *h, struct frame_reserva
 	return n;
 }
 
-void frames_init(const struct handoff *h, const struct range *firmware, size_t n)
+void frames_init(const struct handoff *h, const struct range *firmware, size_t n,
+		 struct frame_mem *mem)
 {
 	struct frame_reservation *res = kres;
 	struct memmap map = boot_memmap(h);
@@ -64,7 +57,8 @@ void frames_init(const struct handoff *h, const struct range *firmware, size_t n
 			      h->reservations[i].kind);
 	struct frame_config cfg = {
 		.map = &map, .res = res, .res_count = collect_reservations(h, res, firmware, n),
-		.mem = &dmap_mem, .limit = klimit,
+		.mem = mem, .limit = klimit,
+		.direct_limit = h->dmap_limit < DMAP_MAX_PHYS ? h->dmap_limit : 0,
 		.flags = FRAMES_POISON ? FRAME_INIT_POISON : 0,
 	};
 	kres_count = cfg.res_count;
@@ -99,14 +93,16 @@ paddr_t frames_alloc_pt_chunk(void)
 	paddr_t pa;
 
 	_Static_assert(PT_POOL_CHUNK == PAGE_SIZE << FRAME_ORDER_2M, "a pool chunk is one 2 MiB block");
-	if (frames_alloc(order, FRAME_ZERO, &pa) != E_OK)
+	/* Not zeroed here: the pool zeroes each frame as it hands it out
+	 * (through the window), and a chunk need not be in the direct map. */
+	if (frames_alloc(order, 0, &pa) != E_OK)
 		return PT_NO_FRAME;
 	if (pa + PT_POOL_CHUNK <= PT_WINDOW_MAX_PHYS)
 		return pa;
 	/* Above the window's reach (more than 32 TiB of RAM): low memory
 	 * always is within it. */
 	frames_free(pa, order);
-	return frames_alloc(order, FRAME_ZERO | FRAME_LOW32, &pa) == E_OK ? pa : PT_NO_FRAME;
+	return frames_alloc(order, FRAME_LOW32, &pa) == E_OK ? pa : PT_NO_FRAME;
 }
 
 uint64_t frames_init_ticks(void)
@@ -170,6 +166,11 @@ void frames_report(unsigned what)
 	kprintf(" (%s below 4 GiB), %u regions\n", kfmt_size(st.free_low * PAGE_SIZE, c, sizeof(c)),
 		st.regions);
 	report_reserved(&st);
+	if (dmap_limit && dmap_limit < DMAP_MAX_PHYS)
+		kprintf("  lowmem (direct map below %s): %s managed; highmem %s managed "
+			"(FRAME_HIGHMEM only)\n", kfmt_size(dmap_limit, a, sizeof(a)),
+			kfmt_size((st.managed - st.managed_highmem) * PAGE_SIZE, b, sizeof(b)),
+			kfmt_size(st.managed_highmem * PAGE_SIZE, c, sizeof(c)));
 	uint64_t per_gib = st.managed ? st.meta_bytes * (GiB / PAGE_SIZE) / st.managed : 0;
 	kprintf("  metadata %s (%lu B/GiB), init %lu TSC ticks, %lu words written\n",
 		kfmt_size(st.meta_bytes, a, sizeof(a)), per_gib, init_ticks, st.init_words);

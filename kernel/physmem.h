@@ -1,7 +1,7 @@
 /*
  * physmem.h - the kernel's physical frame allocator: one struct frame_alloc
- * (include/frame.h) seeded from the hand-off, reaching memory through the
- * direct map.
+ * (include/frame.h) seeded from the hand-off, reaching memory the way the
+ * addressing mode allows (kmap.h kmap_frame_mem).
  *
  * What frames_init withholds, on top of the allocator's own policy (loader
  * and boot-services memory given back, ACPI reclaim/NVS and runtime memory
@@ -36,12 +36,14 @@
 /*
  * frames_init - build the kernel's allocator from @h, keeping out also the
  * @n (at most FRAMES_FIRMWARE_RES) ranges @firmware[] of firmware data the
- * caller found in RAM (the ACPI tables: kernel/acpi.h acpi_ram_ranges).
- * Needs the direct map (the loader's page tables) and nothing else; call
+ * caller found in RAM (the ACPI tables: kernel/acpi.h acpi_ram_ranges),
+ * reaching RAM through @mem (kmap.h kmap_frame_mem: the direct map, or
+ * explicit mappings where it does not reach). Call
  * it once, early (after kspace_init). Panics if the allocator cannot be built
  * (no room for its metadata, a broken hand-off), naming the reason.
  */
-void frames_init(const struct handoff *h, const struct range *firmware, size_t n);
+void frames_init(const struct handoff *h, const struct range *firmware, size_t n,
+		 struct frame_mem *mem);
 
 /* frames - the kernel's allocator, NULL before frames_init. */
 struct frame_alloc *frames(void);
@@ -53,7 +55,8 @@ int frames_free(paddr_t pa, unsigned order);
 
 /*
  * frames_alloc_pt_chunk - a new page-table pool chunk: PT_POOL_CHUNK bytes,
- * aligned, below PT_WINDOW_MAX_PHYS, zeroed. Returns its physical address,
+ * aligned, below PT_WINDOW_MAX_PHYS, not zeroed (the pool zeroes each frame
+ * it hands out). Returns its physical address,
  * or PT_NO_FRAME if there is none. Mapping it in the page-table window is
  * the caller's (kspace.c's) job.
  */

@@ -47,10 +47,30 @@ static void report_clean_map(const struct handoff *h)
 			efi_mem_type_name(e[i].type), kfmt_size(e[i].end - e[i].start, a, sizeof(a)), e[i].attr);
 }
 
+/* The addressing mode (addressing=, dmap.h); an unknown value is named
+ * with the values that exist (the loader fell back to the default). */
+static void report_addressing(const struct handoff *h)
+{
+	size_t len = 0;
+	const char *v = cmdline_value(h->cmdline, "addressing", &len);
+	paddr_t limit;
+	char a[24];
+
+	if (dmap_parse_addressing(v, len, &limit) != E_OK)
+		kprintf("addressing=%.*s: unknown value; the values are %s; using direct\n",
+			(int)len, v, DMAP_ADDRESSING_VALUES);
+	if (h->dmap_limit == 0)
+		kprintf("addressing: explicit: no direct map; RAM through kmap/vmap only\n");
+	else if (h->dmap_limit < DMAP_MAX_PHYS)
+		kprintf("addressing: direct:LIMIT: the direct map covers RAM below %s (lowmem); "
+			"above it is highmem\n", kfmt_size(h->dmap_limit, a, sizeof(a)));
+}
+
 static void report_paging(const struct handoff *h)
 {
 	char a[24], b[24], c[24];
 
+	report_addressing(h);
 	kprintf("direct map: %lx, %lu x 1G + %lu x 2M + %lu x 4K pages\n", DMAP_BASE,
 		h->dmap_pages_1g, h->dmap_pages_2m, h->dmap_pages_4k);
 	if (!h->has_1g)
@@ -99,7 +119,7 @@ static void report_phases(const struct handoff *h)
 
 void report_fw_map(const struct handoff *h)
 {
-	const uint8_t *buf = (const uint8_t *)phys_to_dmap(h->fw_map_pa);
+	const uint8_t *buf = (const uint8_t *)handoff_va(h->fw_map_pa);
 	uint64_t n = h->efi_desc_size ? h->fw_map_size / h->efi_desc_size : 0;
 	char name[40], size[24];
 

@@ -12,6 +12,8 @@
 
 #define DMAP_FLAGS (MAP_WRITE | MAP_GLOBAL | MAP_CACHE(CACHE_WB))   /* RW, NX, WB */
 
+paddr_t dmap_limit = DMAP_MAX_PHYS;
+
 /* Called for each batch of @count consecutive leaves of one level starting
  * at @pa, in increasing address order. */
 typedef int (*dmap_visit_fn)(void *ctx, paddr_t pa, unsigned level, uint64_t count);
@@ -74,28 +76,29 @@ static void dmap_count_leaves(struct dmap_stats *st, unsigned level, uint64_t co
 }
 
 /*
- * dmap_walk - cut every RAM run of map below DMAP_MAX_PHYS into leaves and
+ * dmap_walk - cut every RAM run of map below limit (at most DMAP_MAX_PHYS) into leaves and
  * call visit for each; fills st's page and byte counts (not tables). RAM
- * at or above DMAP_MAX_PHYS is counted in skipped_bytes. Runs are shrunk to
+ * at or above the limit is counted in skipped_bytes. Runs are shrunk to
  * whole pages (a clean map has nothing to shrink). Stops at the first
  * visitor error and returns it, else E_OK; st then counts the batches
  * visited successfully before it.
  */
-static int dmap_walk(const struct memmap *map, bool has_1g, dmap_visit_fn visit,
+static int dmap_walk(const struct memmap *map, bool has_1g, paddr_t limit, dmap_visit_fn visit,
 		     void *ctx, struct dmap_stats *st)
 {
 	struct range run;
 	size_t i = 0;
 
+	limit = MIN(limit, DMAP_MAX_PHYS);
 	memset(st, 0, sizeof(*st));
 	while (dmap_next_run(map, &i, &run)) {
 		paddr_t start = ALIGN_UP(run.start, PAGE_SIZE);
 		paddr_t end = ALIGN_DOWN(run.end, PAGE_SIZE);
 		if (end <= start)
 			continue;
-		if (end > DMAP_MAX_PHYS) {
-			st->skipped_bytes += end - MAX(start, DMAP_MAX_PHYS);
-			end = MAX(start, DMAP_MAX_PHYS);
+		if (end > limit) {
+			st->skipped_bytes += end - MAX(start, limit);
+			end = MAX(start, limit);
 		}
 		for (paddr_t pa = start; pa < end; ) {
 			/* A batch: leaves of one level, back to back. */
@@ -143,12 +146,12 @@ static int dmap_plan_visit(void *ctx, paddr_t pa, unsigned level, uint64_t count
 	return E_OK;
 }
 
-void dmap_plan(const struct memmap *map, bool has_1g, struct dmap_stats *st)
+void dmap_plan(const struct memmap *map, bool has_1g, paddr_t limit, struct dmap_stats *st)
 {
 	struct dmap_plan_ctx c;
 
 	memset(&c, 0, sizeof(c));
-	dmap_walk(map, has_1g, dmap_plan_visit, &c, st);
+	dmap_walk(map, has_1g, limit, dmap_plan_visit, &c, st);
 	st->tables = c.tables;
 }
 
@@ -164,7 +167,7 @@ static int dmap_build_visit(void *ctx, paddr_t pa, unsigned level, uint64_t coun
 	return pt_map(as, phys_to_dmap(pa), pa, count * PT_LEVEL_SIZE(level), DMAP_FLAGS);
 }
 
-int dmap_build(struct pt_space *as, const struct memmap *map,
+int dmap_build(struct pt_space *as, const struct memmap *map, paddr_t limit,
 	       struct dmap_stats *st)
 {
 	struct dmap_stats local;
@@ -172,7 +175,60 @@ int dmap_build(struct pt_space *as, const struct memmap *map,
 
 	if (!st)
 		st = &local;
-	int r = dmap_walk(map, as->has_1g, dmap_build_visit, as, st);
+	int r = dmap_walk(map, as->has_1g, limit, dmap_build_visit, as, st);
 	st->tables = as->tables - tables_before;
 	return r;
+}
+
+/* The number at s[0..len) with a K, M, G or T suffix, in bytes; false if
+ * it is not one or overflows. */
+static bool parse_size(const char *s, size_t len, uint64_t *bytes)
+{
+	static const char units[] = "KMGT";
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (i == 0 || i + 1 != len)
+		return false;
+	for (unsigned u = 0; units[u]; u++)
+		if (s[i] == units[u]) {
+			unsigned shift = 10 * (u + 1);
+			if (v > (UINT64_MAX >> shift))
+				return false;
+			*bytes = v << shift;
+			return true;
+		}
+	return false;
+}
+
+/* True if s[0..len) is exactly the string w. */
+static bool word_is(const char *s, size_t len, const char *w)
+{
+	return strlen(w) == len && memcmp(s, w, len) == 0;
+}
+
+int dmap_parse_addressing(const char *value, size_t len, paddr_t *limit)
+{
+	static const char prefix[] = "direct:";
+	const size_t plen = sizeof(prefix) - 1;
+	uint64_t bytes;
+
+	*limit = DMAP_MAX_PHYS;
+	if (!value || word_is(value, len, "direct"))
+		return E_OK;
+	if (word_is(value, len, "explicit")) {
+		*limit = 0;
+		return E_OK;
+	}
+	if (len > plen && memcmp(value, prefix, plen) == 0 &&
+	    parse_size(value + plen, len - plen, &bytes) && bytes >= PAGE_SIZE_2M) {
+		*limit = MIN(ALIGN_DOWN(bytes, PAGE_SIZE_2M), DMAP_MAX_PHYS);
+		return E_OK;
+	}
+	return E_INVAL;
 }

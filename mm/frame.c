@@ -297,17 +297,26 @@ static struct frame_region *find_region(const struct frame_alloc *fa, unsigned k
 	return NULL;
 }
 
+/* Regions [0, this) are allowed to an allocation with @flags: highmem
+ * only with FRAME_HIGHMEM. */
+static uint32_t regions_allowed(const struct frame_alloc *fa, uint32_t flags)
+{
+	return flags & FRAME_HIGHMEM ? fa->region_count : fa->direct_count;
+}
+
 /* The region a FRAME_LOW32 (or default) allocation of order k takes from:
- * default allocations prefer memory above 4 GiB. */
+ * default allocations prefer memory above 4 GiB; highmem only with
+ * FRAME_HIGHMEM. */
 static struct frame_region *pick_region(const struct frame_alloc *fa, unsigned k, uint32_t flags)
 {
 	struct frame_region *r = NULL;
+	uint32_t hi = regions_allowed(fa, flags);
 
 	if (fa->region_count == 0)
 		return NULL;
-	if (!(flags & FRAME_LOW32))
-		r = find_region(fa, k, fa->low_count, fa->region_count);
-	return r ? r : find_region(fa, k, 0, fa->low_count);
+	if (!(flags & FRAME_LOW32) && fa->low_count < hi)
+		r = find_region(fa, k, fa->low_count, hi);
+	return r ? r : find_region(fa, k, 0, MIN(fa->low_count, hi));
 }
 
 /* The region holding frame f, or NULL: last hit, then binary search. */
@@ -347,11 +356,14 @@ static bool is_reserved(const struct frame_alloc *fa, uint64_t fs, uint64_t fe)
 static int fill_frames(struct frame_alloc *fa, uint64_t f, unsigned k, int byte)
 {
 	uint64_t size = PAGE_SIZE << k;
-	void *p = fa->mem->map(fa->mem, f << PAGE_SHIFT, size);
+	struct frame_mem *m = fa->mem;
+	void *p = (m->map_temp ? m->map_temp : m->map)(m, f << PAGE_SHIFT, size);
 
 	if (!p)
 		return E_RANGE;
 	memset(p, byte, size);
+	if (m->map_temp)
+		m->unmap_temp(m, p, size);
 	return E_OK;
 }
 
@@ -493,7 +505,7 @@ int frame_alloc_one(struct frame_alloc *fa, uint32_t flags, paddr_t *pa)
 		return E_INVAL;
 	struct frame_hint *h = hint_for(fa, flags);
 	uint64_t *leaf = h->word;
-	if (!leaf || !*leaf)
+	if (!leaf || !*leaf || h->region->index >= regions_allowed(fa, flags))
 		return alloc_slow(fa, 0, flags, pa);
 
 	uint64_t w = *leaf;
@@ -595,6 +607,7 @@ void frame_get_stats(const struct frame_alloc *fa, struct frame_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->ram = fa->ram;
 	st->managed_low = fa->managed[FRAME_ZONE_LOW];
+	st->managed_highmem = fa->managed_highmem;
 	st->managed = st->managed_low + fa->managed[FRAME_ZONE_HIGH];
 	st->free_low = fa->free[FRAME_ZONE_LOW];
 	st->free = st->free_low + fa->free[FRAME_ZONE_HIGH];
@@ -738,21 +751,25 @@ static bool entry_is_usable(const struct mem_entry *e)
 
 typedef void (*region_fn)(void *ctx, uint64_t fs, uint64_t fe);
 
-/* A sorted, disjoint list of reservations (fa->res, or a scratch copy). */
+/* A sorted, disjoint list of reservations (fa->res, or a scratch copy),
+ * and where regions are cut besides 4 GiB: the direct limit. */
 struct res_list {
 	struct frame_reservation *res;
 	uint32_t count;
+	uint64_t direct_cut;        /* frame number; ~0 for none */
 };
 
-/* Hand [fs, fe) to fn, cut at 4 GiB. */
-static void emit(region_fn fn, void *ctx, uint64_t fs, uint64_t fe)
+/* Hand [fs, fe) to fn, cut at 4 GiB and at the direct limit. */
+static void emit(const struct res_list *rl, region_fn fn, void *ctx, uint64_t fs, uint64_t fe)
 {
-	uint64_t cut = FRAME_LOW_LIMIT >> PAGE_SHIFT;
+	uint64_t low = FRAME_LOW_LIMIT >> PAGE_SHIFT;
+	uint64_t cuts[2] = { MIN(low, rl->direct_cut), MAX(low, rl->direct_cut) };
 
-	if (fs < cut && cut < fe) {
-		fn(ctx, fs, cut);
-		fs = cut;
-	}
+	for (unsigned i = 0; i < 2; i++)
+		if (fs < cuts[i] && cuts[i] < fe) {
+			fn(ctx, fs, cuts[i]);
+			fs = cuts[i];
+		}
 	fn(ctx, fs, fe);
 }
 
@@ -767,12 +784,12 @@ static void emit_run(const struct res_list *rl, uint32_t *j, paddr_t s, paddr_t 
 		(*j)++;
 	for (uint32_t i = *j; i < rl->count && res[i].start < e; i++) {
 		if (res[i].start > s)
-			emit(fn, ctx, s >> PAGE_SHIFT, res[i].start >> PAGE_SHIFT);
+			emit(rl, fn, ctx, s >> PAGE_SHIFT, res[i].start >> PAGE_SHIFT);
 		s = MAX(s, res[i].end);
 		if (s >= e)
 			return;
 	}
-	emit(fn, ctx, s >> PAGE_SHIFT, e >> PAGE_SHIFT);
+	emit(rl, fn, ctx, s >> PAGE_SHIFT, e >> PAGE_SHIFT);
 }
 
 /* walk_regions - call fn for every region, in ascending order: usable map
@@ -934,6 +951,10 @@ static void build_region(void *ctx, uint64_t fs, uint64_t fe)
 	fa->region_count++;
 	if (r->zone == FRAME_ZONE_LOW)
 		fa->low_count = fa->region_count;
+	if (fe <= fa->direct_cut)
+		fa->direct_count = fa->region_count;
+	else
+		fa->managed_highmem += fe - fs;
 	fa->managed[r->zone] += fe - fs;
 	fa->free[r->zone] += fe - fs;
 	summary_toggle(fa, r, s);
@@ -1065,6 +1086,12 @@ static void *place_metadata(struct frame_alloc *fa, const struct frame_config *c
 	}
 }
 
+/* cfg's direct limit as a frame number (rounded down); ~0 for none. */
+static uint64_t direct_cut_of(const struct frame_config *cfg)
+{
+	return cfg->direct_limit ? cfg->direct_limit >> PAGE_SHIFT : ~0ull;
+}
+
 /* The limit cfg asks for, page aligned; PHYS_ADDR_LIMIT for none. */
 static paddr_t config_limit(const struct frame_config *cfg)
 {
@@ -1075,7 +1102,7 @@ static paddr_t config_limit(const struct frame_config *cfg)
 uint64_t frame_meta_bytes(const struct frame_config *cfg)
 {
 	struct frame_reservation res[FRAME_MAX_RESERVED];
-	struct res_list rl = { res, 0 };
+	struct res_list rl = { res, 0, direct_cut_of(cfg) };
 	struct sizing sz = { 0 }, carved = { 0 };
 
 	if (!cfg || check_map(cfg->map) != E_OK || record_reservations(&rl, cfg) != E_OK)
@@ -1115,7 +1142,8 @@ static void build(struct frame_alloc *fa, const struct frame_config *cfg, const 
 /* frame_init's work once the arguments are known to be good. */
 static int init_checked(struct frame_alloc *fa, const struct frame_config *cfg)
 {
-	struct res_list rl = { fa->res, 0 };
+	struct res_list rl = { fa->res, 0, direct_cut_of(cfg) };
+	fa->direct_cut = rl.direct_cut;
 	int st = record_reservations(&rl, cfg);
 	if (st != E_OK)
 		return st;

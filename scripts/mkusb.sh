@@ -124,6 +124,7 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   video=WIDTHxHEIGHT      pick that screen mode, e.g. video=1024x768
 #   verbose                 the loader prints what it does
 #   gdb                     the loader waits for a debugger (make debug)
+#   addressing=direct|direct:LIMIT|explicit  direct map: all RAM, below LIMIT, none
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 # Lines after the first are never read.

@@ -136,7 +136,7 @@ static int check_real_allocator(const struct analysis *a, const struct plan *p,
 				struct managed n, char *why)
 {
 	static struct frame_alloc fa;
-	static struct frame_mem mem = { real_meta_map };
+	static struct frame_mem mem = { .map = real_meta_map };
 	struct frame_config cfg;
 	struct frame_stats st;
 

@@ -75,7 +75,7 @@ void plan_make(const struct memmap *m, const struct parsed_map *src, bool has_1g
 {
 	memset(p, 0, sizeof(*p));
 	p->has_1g = has_1g;
-	dmap_plan(m, has_1g, &p->dm);
+	dmap_plan(m, has_1g, DMAP_MAX_PHYS, &p->dm);
 	p->ram_runs = plan_ram_runs(m);
 	p->table_bytes = p->dm.tables * PAGE_SIZE;
 	p->window_chunks = plan_window_chunks(p->dm.tables);

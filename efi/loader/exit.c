@@ -110,12 +110,12 @@ struct memmap read_boot_map(struct handoff *h, struct efiu_map *fw)
 	return map;
 }
 
-void exit_and_hand_off(struct handoff *h, struct efiu_map *fw)
+struct memmap alloc_final_map(struct handoff *h, struct efiu_map *fw)
 {
-	/* The final map: allocate the clean map's room first, then read, so
-	 * that no allocation falls between the read and ExitBootServices.
-	 * If the read had to grow the buffer, the room may be too small:
-	 * allocate again and re-read. */
+	/* Allocate the clean map's room first, then read, so that the
+	 * buffers exist before the page tables map them (the hand-off
+	 * window). If the read had to grow the buffer, the room may be too
+	 * small: allocate again and re-read. */
 	struct memmap final_map;
 
 	do {
@@ -126,6 +126,21 @@ void exit_and_hand_off(struct handoff *h, struct efiu_map *fw)
 		(paddr_t)final_map.entries + ALIGN_UP(final_map.capacity * sizeof(struct mem_entry), PAGE_SIZE),
 		FRAME_RES_HANDOFF);
 	reserve(h, (paddr_t)fw->buf, (paddr_t)fw->buf + fw->capacity, FRAME_RES_HANDOFF);
+	return final_map;
+}
+
+void exit_and_hand_off(struct handoff *h, struct efiu_map *fw, struct memmap *final)
+{
+	/* The final read: nothing is allocated between it and
+	 * ExitBootServices. It reuses the buffer the page tables map; had it
+	 * to grow it (the page tables took more than the spare room), the
+	 * new buffer would lie outside the hand-off window: stop. */
+	void *mapped = fw->buf;
+	fw_map_read(fw);
+	if (fw->buf != mapped || final->capacity < 2 * (fw->capacity / fw->desc_size))
+		fail(EFI_SUCCESS, "the firmware memory map grew by more than its spare room while the "
+		     "page tables were built");
+	struct memmap final_map = *final;
 	exit_boot_services(fw, h);
 
 	/* ---- boot services are gone: no firmware calls from here on ---- */

@@ -90,7 +90,12 @@ struct memmap read_boot_map(struct handoff *h, struct efiu_map *fw);
 /* The final map read into @fw (its clean copy's room allocated first),
  * ExitBootServices with the one retry the spec allows, then the final map
  * converted and recorded in @h. On return boot services are gone. */
-void exit_and_hand_off(struct handoff *h, struct efiu_map *fw);
+void exit_and_hand_off(struct handoff *h, struct efiu_map *fw, struct memmap *final);
+/* Allocate the buffers of the final maps (the firmware's and the clean
+ * one), reserved as FRAME_RES_HANDOFF, before the page tables are built
+ * (they map them in the hand-off window); the firmware's map is read into
+ * @fw. Returns the clean map's room. */
+struct memmap alloc_final_map(struct handoff *h, struct efiu_map *fw);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);

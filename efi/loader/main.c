@@ -55,7 +55,7 @@ static void __attribute__((noreturn)) enter_kernel(struct handoff *h, paddr_t tr
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr4(read_cr4() | CR4_PGE);
-	((trampoline_fn)tramp)(phys_to_dmap((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
+	((trampoline_fn)tramp)((vaddr_t)handoff_va((paddr_t)h), h->pml4, h->kernel_entry, KSTACK_TOP(0));
 }
 
 /*
@@ -106,9 +106,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	paddr_t stacks = fw_alloc_pages(KSTACK_COUNT * KSTACK_PAGES, 0, "the kernel stacks");
 	reserve(h, stacks, stacks + KSTACK_COUNT * KSTACK_SIZE, FRAME_RES_STACKS);
 	paddr_t tramp = alloc_trampoline(h);
+	struct memmap final_map = alloc_final_map(h, &fwmap);
 	build_page_tables(h, &boot_map, stacks, tramp);
 	h->tsc[PHASE_PT_BUILT] = rdtsc();
 
-	exit_and_hand_off(h, &fwmap);   /* boot services are gone after it */
+	exit_and_hand_off(h, &fwmap, &final_map);   /* boot services are gone after it */
 	enter_kernel(h, tramp);
 }

@@ -2,7 +2,9 @@
  * paging.c - build the kernel's address space while the firmware still runs.
  *
  * What gets mapped (see include/memlayout.h):
- *   - the direct map of RAM (dmap_build);
+ *   - the direct map of RAM below the addressing= limit (dmap_build;
+ *     none at all with addressing=explicit);
+ *   - the hand-off window: the hand-off block and its maps;
  *   - each kernel segment at its link address with its ELF permissions;
  *   - the kernel and IST stacks, each above an unmapped guard page;
  *   - the page-table window: every pool chunk (pt_window_map_chunk);
@@ -31,6 +33,23 @@ static void map_or_fail(struct pt_space *as, vaddr_t va, paddr_t pa, uint64_t si
 	check_map(pt_map(as, va, pa, size, flags), va, what);
 }
 
+/* Map every FRAME_RES_HANDOFF reservation (the hand-off block, the final
+ * maps' buffers: all allocated by now) at HANDOFF_BASE + pa. */
+static void map_handoff(struct pt_space *as, const struct handoff *h)
+{
+	for (uint32_t i = 0; i < h->reservation_count; i++) {
+		const struct handoff_reservation *r = &h->reservations[i];
+		if (r->kind != FRAME_RES_HANDOFF)
+			continue;
+		paddr_t start = ALIGN_DOWN(r->start, PAGE_SIZE), end = ALIGN_UP(r->end, PAGE_SIZE);
+		if (end > HANDOFF_MAX_PHYS)
+			fail(EFI_SUCCESS, "hand-off data at %lx lies beyond the hand-off window (%lx)",
+			     start, HANDOFF_MAX_PHYS);
+		map_or_fail(as, (vaddr_t)handoff_va(start), start, end - start,
+			    MAP_WRITE | MAP_GLOBAL | MAP_NOHUGE, "the hand-off data");
+	}
+}
+
 /* Map every pool chunk into the window. Mapping a chunk may need a new
  * table, which may need a new chunk: loop until every chunk is mapped. */
 static void map_window(struct pt_space *as, const struct pt_window *pool)
@@ -51,13 +70,19 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 
 	if (pt_init(&as, &pool->src, pool->reach, h->has_1g) != E_OK)
 		fail(EFI_SUCCESS, "cannot allocate the top-level page table");
-	err = dmap_build(&as, map, &st);
+	/* addressing=: how much RAM the direct map covers (dmap.h). An
+	 * unknown value means the default; the kernel reports it. */
+	size_t len = 0;
+	const char *mode = cmdline_value(h->cmdline, "addressing", &len);
+	paddr_t limit;
+	(void)dmap_parse_addressing(mode, len, &limit);
+	err = dmap_build(&as, map, limit, &st);
 	if (err != E_OK)
 		fail(EFI_SUCCESS, "cannot build the direct map: %a", status_name(err));
 	h->dmap_pages_4k = st.pages_4k;
 	h->dmap_pages_2m = st.pages_2m;
 	h->dmap_pages_1g = st.pages_1g;
-	h->dmap_limit = DMAP_MAX_PHYS;
+	h->dmap_limit = limit;
 
 	for (uint32_t i = 0; i < h->segment_count; i++) {
 		const struct handoff_segment *s = &h->segments[i];
@@ -67,6 +92,7 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 		map_or_fail(&as, KSTACK_BOTTOM(i), stacks_pa + i * KSTACK_SIZE, KSTACK_SIZE,
 			    MAP_WRITE | MAP_GLOBAL, "a kernel stack");
 	map_or_fail(&as, trampoline_pa, trampoline_pa, PAGE_SIZE, MAP_EXEC, "the trampoline");
+	map_handoff(&as, h);
 	map_window(&as, pool);
 	/* The last page-table frame the loader takes was taken above. */
 	pt_window_export(pool, h->pool, &h->pool_count);

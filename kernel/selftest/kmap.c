@@ -3,6 +3,7 @@
  * seen by the CPU and gone after kunmap, misuse refused, slot exhaustion,
  * leak detection, vmap areas with their guard pages, ram_map.
  */
+#include "dmap.h"
 #include "klib.h"
 #include "kmap.h"
 #include "kspace.h"
@@ -143,4 +144,34 @@ SELFTEST(ram_map_long_lived)
 		 dmap_covers(pa, 2 * PAGE_SIZE) ? "" : "not");
 	ram_unmap(p, 2 * PAGE_SIZE - 100);
 	frames_free(pa, 1);
+}
+
+/*
+ * Highmem (addressing=direct:LIMIT): frames at or above the limit go only
+ * to callers that ask (FRAME_HIGHMEM), the direct map refuses them, and
+ * kmap reaches them (FRAME_ZERO included). In a mode without highmem the
+ * same calls must simply work through the direct map.
+ */
+SELFTEST(highmem_only_on_request)
+{
+	paddr_t limit = kmap_dmap_limit(), lo, hi;
+	vaddr_t va;
+
+	if (!ST_CHECK(frames_alloc(0, FRAME_ZERO, &lo) == E_OK, "no default frame"))
+		return;
+	ST_CHECK(limit == 0 || lo < limit, "a default frame %lx lies at or above the direct limit %lx",
+		 lo, limit);
+	ST_CHECK((dmap_try(lo, &va) == E_OK) == (lo < limit), "dmap_try of %lx", lo);
+	if (ST_CHECK(frames_alloc(0, FRAME_ZERO | FRAME_HIGHMEM, &hi) == E_OK, "no FRAME_HIGHMEM frame")) {
+		uint64_t *p = kmap(hi);
+		bool zero = true;
+		for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+			zero &= p[i] == 0;
+		ST_CHECK(zero, "FRAME_ZERO highmem frame %lx is not zero", hi);
+		kunmap(p);
+		if (limit && limit < DMAP_MAX_PHYS && hi >= limit)
+			ST_CHECK(dmap_try(hi, &va) == E_RANGE, "direct map hands out highmem frame %lx", hi);
+		frames_free(hi, 0);
+	}
+	frames_free(lo, 0);
 }

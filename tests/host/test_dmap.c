@@ -156,8 +156,8 @@ static void build_and_check(const char *name, const struct memmap *m, bool has_1
 		TAP_CHECK(0, "%s: arena/pt_init", name);
 		return;
 	}
-	int r = dmap_build(&as, m, &built);
-	dmap_plan(m, has_1g, &planned);
+	int r = dmap_build(&as, m, DMAP_MAX_PHYS, &built);
+	dmap_plan(m, has_1g, DMAP_MAX_PHYS, &planned);
 	TAP_CHECK(r == E_OK, "%s (1G %s): dmap_build -> %d", name, has_1g ? "on" : "off", r);
 
 	struct leaf_check c = { .map = m, .has_1g = has_1g };
@@ -375,7 +375,7 @@ static void test_large(void)
 	/* Per run: 511 4K + 511 2M up to the first GiB, 511 1G, one 4K after
 	 * 512 GiB. Tables per run: 2 PDPT, 2 PD, 2 PT. */
 	expect_stats("4 TiB sparse, 1G on", &s, 8 * 512, 8 * 511, 8 * 511, 8 * 6);
-	dmap_plan(&t.map, false, &p);
+	dmap_plan(&t.map, false, DMAP_MAX_PHYS, &p);
 	/* Without 1G: 2M pages fill [2M, 512G): 512 * 511 + 511 per run. Tables
 	 * per run: 2 PDPT, 513 PD, 2 PT. (Plan only: building needs ~4000 tables.) */
 	expect_stats("4 TiB sparse, 1G off, planned", &p, 8 * 512, 8 * (512 * 511 + 511), 0, 8 * 517);
@@ -393,7 +393,7 @@ static void test_large(void)
 	/* Nothing at all. */
 	map_reset(&t);
 	map_add(&t, 0, 1 * GiB, EFI_MMIO);
-	dmap_plan(&t.map, true, &p);
+	dmap_plan(&t.map, true, DMAP_MAX_PHYS, &p);
 	expect_stats("no RAM", &p, 0, 0, 0, 0);
 }
 
@@ -458,7 +458,7 @@ static void test_build_errors(void)
 	pt_map(&as, DMAP_BASE + 32 * MiB, 0, PAGE_SIZE, MAP_READ);
 	struct dmap_stats s;
 	paddr_t pa;
-	int r = dmap_build(&as, &t.map, &s);
+	int r = dmap_build(&as, &t.map, DMAP_MAX_PHYS, &s);
 	/* [0, 64M) is one batch of 32 2M leaves; pt_map refuses it whole. */
 	TAP_CHECK(r == E_EXIST && s.pages_2m == 0 && s.pages_4k == 0 &&
 		  pt_translate(&as, DMAP_BASE, &pa, NULL, NULL) == E_NOENT,
@@ -469,7 +469,7 @@ static void test_build_errors(void)
 	arena_init(&a, 64, ARENA_DEFAULT_PHYS);
 	pt_init(&as, &a.src, arena_window(&a), true);
 	arena_fail_after(&a, 2);     /* PDPT and PD, but no PT for the last 4 KiB */
-	r = dmap_build(&as, &t.map, NULL);
+	r = dmap_build(&as, &t.map, DMAP_MAX_PHYS, NULL);
 	TAP_CHECK(r == E_NOMEM && pt_translate(&as, DMAP_BASE + 64 * MiB - 1, &pa, NULL, NULL) == E_OK,
 		  "dmap_build out of frames -> E_NOMEM (%d), with no stats pointer", r);
 	arena_destroy(&a);

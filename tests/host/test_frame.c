@@ -422,6 +422,77 @@ static void test_low32(void)
 	physmem_destroy(&pm);
 }
 
+/* A direct limit (addressing=direct:LIMIT): frames at or above it are
+ * highmem, handed out only with FRAME_HIGHMEM, whatever else is asked. */
+static void test_highmem_at(paddr_t direct_limit)
+{
+	static struct frame_alloc fa;
+	struct mapb b;
+	struct blocks l = { 0 };
+	struct frame_stats st;
+	paddr_t pa;
+	size_t wrong = 0;
+	char what[48];
+
+	snprintf(what, sizeof(what), "highmem %" PRIu64 " MiB", direct_limit / MiB);
+	mb_reset(&b);
+	mb_add(&b, 0x100000, 0x4000000, EFI_CONVENTIONAL, 0);
+	mb_add(&b, 512 * MiB, 6 * GiB, EFI_CONVENTIONAL, 0);   /* straddles the limit and 4 GiB */
+	physmem_init(&pm, PHYSMEM_ON_DEMAND);
+	struct frame_config cfg = { .map = &b.m, .mem = &pm.fm, .direct_limit = direct_limit };
+	if (!TAP_CHECK(frame_init(&fa, &cfg) == E_OK, "%s: init", what))
+		return;
+	frame_get_stats(&fa, &st);
+	/* The metadata is carved from the top of the highest region. */
+	TAP_CHECK(st.managed_highmem + st.reserved[FRAME_RES_METADATA] == FRAMES(6 * GiB - direct_limit),
+		  "%s: %" PRIu64 " managed highmem frames + %" PRIu64 " of metadata", what,
+		  st.managed_highmem, st.reserved[FRAME_RES_METADATA]);
+	/* Every kind of allocation without FRAME_HIGHMEM stays below the limit
+	 * until lowmem runs dry, then fails although highmem is free. */
+	for (uint32_t flags = 0; flags <= FRAME_LOW32; flags += FRAME_LOW32) {
+		while (frame_alloc_block(&fa, 6, flags, &pa) == E_OK) {
+			wrong += pa + (PAGE_SIZE << 6) > direct_limit;
+			blocks_push(&l, pa, 6);
+		}
+		while (frame_alloc_one(&fa, flags, &pa) == E_OK) {
+			wrong += pa >= direct_limit;
+			blocks_push(&l, pa, 0);
+		}
+	}
+	frame_get_stats(&fa, &st);
+	TAP_CHECK(wrong == 0 && st.free == st.managed_highmem,
+		  "%s: %zu lowmem allocations got highmem; %" PRIu64 " free left, all highmem", what,
+		  wrong, st.free);
+	TAP_CHECK(frame_alloc_one(&fa, FRAME_HIGHMEM, &pa) == E_OK && pa >= direct_limit,
+		  "%s: FRAME_HIGHMEM gets a highmem frame (%#" PRIx64 ")", what, pa);
+	blocks_push(&l, pa, 0);
+	/* A freed highmem frame must not become a lowmem caller's hint. */
+	frame_free_one(&fa, pa);
+	l.n--;
+	TAP_CHECK(frame_alloc_one(&fa, 0, &pa) == E_NOMEM, "%s: a freed highmem frame is not handed "
+		  "to a caller that did not ask for highmem", what);
+	/* Below 4 GiB only highmem is left, if any. */
+	int r = frame_alloc_one(&fa, FRAME_HIGHMEM | FRAME_LOW32, &pa);
+	if (direct_limit >= FRAME_LOW_LIMIT) {
+		TAP_CHECK(r == E_NOMEM, "%s: FRAME_HIGHMEM|FRAME_LOW32 with all of low memory taken -> %s",
+			  what, status_name(r));
+	} else {
+		TAP_CHECK(r == E_OK && pa >= direct_limit && pa < FRAME_LOW_LIMIT,
+			  "%s: FRAME_HIGHMEM|FRAME_LOW32 gets %#" PRIx64, what, pa);
+		blocks_push(&l, pa, 0);
+	}
+	free_all_random(&fa, &l);
+	check_accounting(&fa, what);
+	free(l.b);
+	physmem_destroy(&pm);
+}
+
+static void test_highmem(void)
+{
+	test_highmem_at(896 * MiB);
+	test_highmem_at(5 * GiB);
+}
+
 static void test_fragmentation(void)
 {
 	static struct frame_alloc fa;
@@ -1262,6 +1333,7 @@ int main(void)
 	test_basics();
 	test_exhaustion();
 	test_low32();
+	test_highmem();
 	test_fragmentation();
 	test_orders();
 	test_zero_poison();

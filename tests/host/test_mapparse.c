@@ -211,7 +211,7 @@ static void check_plan(const char *what, const struct memmap *m, bool has_1g)
 	}
 	int r = pt_init(&as, &a.src, arena_window(&a), has_1g);
 	if (r == E_OK)
-		r = dmap_build(&as, m, &st);
+		r = dmap_build(&as, m, DMAP_MAX_PHYS, &st);
 	TAP_CHECK(r == E_OK, "%s%s: dmap_build fits in the %llu planned tables (%s)", what,
 		  has_1g ? "" : " no-1g", (unsigned long long)p.dm.tables, status_name(r));
 	pt_scan(&as, &a, check_leaf, &s, &scan);
