@@ -8,20 +8,32 @@
 #include "dmap.h"
 #include "physmem.h"
 #include "klib.h"
+#include "kmap.h"
 #include "selftest.h"
 
-static uint8_t *frame_va(paddr_t pa)
+/* Fill the @n bytes at @pa with @v, through ram_map (the direct map, or a
+ * vmap where there is none). */
+static void fill_at(paddr_t pa, uint64_t n, uint8_t v)
 {
-	return (uint8_t *)phys_to_dmap(pa);
+	uint8_t *p = ram_map(pa, n, "selftest frames");
+
+	if (!ST_CHECK(p != NULL, "cannot map %lx", pa))
+		return;
+	memset(p, v, n);
+	ram_unmap(p, n);
 }
 
-/* True if the @n bytes at p all equal v. */
-static bool all_bytes(const uint8_t *p, uint64_t n, uint8_t v)
+/* True if the @n bytes at @pa all equal v. */
+static bool all_bytes(paddr_t pa, uint64_t n, uint8_t v)
 {
-	for (uint64_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
+	const uint8_t *p = ram_map(pa, n, "selftest frames");
+	bool same = p != NULL;
+
+	for (uint64_t i = 0; same && i < n; i++)
+		same = p[i] == v;
+	if (p)
+		ram_unmap((void *)p, n);
+	return same;
 }
 
 /* Every test starts here: without frames_init there is nothing to test. */
@@ -73,7 +85,7 @@ SELFTEST(frames_alloc_free)
 	ST_CHECK(IS_ALIGNED(pa, PAGE_SIZE) && pa >= FRAMES_LOWMEM_END, "frame %lx", pa);
 	ST_CHECK(frame_state(frames(), pa) == FRAME_STATE_USED, "frame %lx not marked used", pa);
 	ST_CHECK(free_now() == before - 1, "free count %lu, want %lu", free_now(), before - 1);
-	memset(frame_va(pa), 0x5a, PAGE_SIZE);   /* it is RAM, direct-mapped, ours */
+	fill_at(pa, PAGE_SIZE, 0x5a);   /* it is RAM, ours */
 	r = frames_free(pa, 0);
 	ST_CHECK(r == E_OK && frame_state(frames(), pa) == FRAME_STATE_FREE, "free: %s", status_name(r));
 	ST_CHECK(free_now() == before, "free count %lu, want %lu", free_now(), before);
@@ -85,18 +97,18 @@ SELFTEST(frames_zeroed_and_poisoned)
 
 	if (!have_frames() || !ST_CHECK(frames_alloc(0, 0, &pa) == E_OK, "no frame"))
 		return;
-	memset(frame_va(pa), 0xaa, PAGE_SIZE);
+	fill_at(pa, PAGE_SIZE, 0xaa);
 	frames_free(pa, 0);
 #if FRAMES_POISON
-	ST_CHECK(all_bytes(frame_va(pa), PAGE_SIZE, FRAME_POISON), "freed frame %lx not poisoned", pa);
+	ST_CHECK(all_bytes(pa, PAGE_SIZE, FRAME_POISON), "freed frame %lx not poisoned", pa);
 #endif
 	if (!ST_CHECK(frames_alloc(0, FRAME_ZERO, &pb) == E_OK, "no zeroed frame"))
 		return;
-	ST_CHECK(all_bytes(frame_va(pb), PAGE_SIZE, 0), "FRAME_ZERO frame %lx not zero", pb);
+	ST_CHECK(all_bytes(pb, PAGE_SIZE, 0), "FRAME_ZERO frame %lx not zero", pb);
 	frames_free(pb, 0);
 	if (!ST_CHECK(frames_alloc(4, FRAME_ZERO, &pb) == E_OK, "no zeroed 64 KiB block"))
 		return;
-	ST_CHECK(all_bytes(frame_va(pb), 16 * PAGE_SIZE, 0), "FRAME_ZERO block %lx not zero", pb);
+	ST_CHECK(all_bytes(pb, 16 * PAGE_SIZE, 0), "FRAME_ZERO block %lx not zero", pb);
 	frames_free(pb, 4);
 }
 
