@@ -133,6 +133,8 @@ struct handoff {
 	uint64_t pt_tables;                    /* page-table frames in use */
 	uint64_t dmap_pages_4k, dmap_pages_2m, dmap_pages_1g;
 	paddr_t dmap_limit;                    /* RAM at or above is not in the direct map */
+	uint64_t pt_ro_tables;                 /* tables added splitting the direct map so
+	                                          that page-table chunks are read-only in it */
 	uint32_t pool_count;
 	uint32_t pad4;
 	struct handoff_pool_chunk pool[HANDOFF_MAX_POOL_CHUNKS];

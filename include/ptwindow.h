@@ -128,6 +128,22 @@ void *pt_window_reach(const struct pt_window *w, paddr_t pa, const char *caller)
  */
 int pt_window_map_chunk(struct pt_space *as, paddr_t pa);
 
+/* pt_window_holds - true if pa lies in a chunk of @w (a page-table frame
+ * or a free frame of the pool). Never fatal: for fault reports. */
+bool pt_window_holds(const struct pt_window *w, paddr_t pa);
+
+/*
+ * pt_window_protect_alias - make the direct-map alias of the chunk at @pa
+ * read-only (NX, WB, global) in @as, so that page tables are writable only
+ * through the window. A direct map without that alias (the chunk at or
+ * above @dmap_limit) is left alone: E_OK. A 1 GiB leaf around the chunk
+ * is split (pt_protect), its tables from @as's source; *tables_added (may
+ * be NULL) grows by the page-table frames that cost. Returns what
+ * pt_protect returns (E_OK, E_NOMEM).
+ */
+int pt_window_protect_alias(struct pt_space *as, paddr_t pa, paddr_t dmap_limit,
+			    uint64_t *tables_added);
+
 /* pt_window_free_frames - frames the pool can hand out without growing:
  * the free list plus what is left in the last chunk (reserve included). */
 uint64_t pt_window_free_frames(const struct pt_window *w);

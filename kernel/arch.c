@@ -379,12 +379,37 @@ static void print_overflow(const struct trap_frame *f, uint64_t cr2)
 	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
 }
 
+const char *pf_page_table_write(uint64_t cr2, uint64_t error)
+{
+	if (!(error & PF_ERR_W) || cr2 < DMAP_BASE || cr2 >= DMAP_END)
+		return NULL;
+	if (!pt_window_holds(kspace_window(), cr2 - DMAP_BASE))
+		return NULL;
+	return "a write to a page table through the direct map: page tables are writable only "
+	       "through the page-table window";
+}
+
+/* print_pt_write - say so if the fault was a page-table write through the
+ * direct map (page tables are read-only there). */
+static void print_pt_write(const struct trap_frame *f, uint64_t cr2)
+{
+	const char *why = f->vector == VEC_PF ? pf_page_table_write(cr2, f->error) : NULL;
+
+	if (!why)
+		return;
+	console_set_color(CON_YELLOW, CON_BLACK);
+	kprintf("%s (frame %lx, window address %lx)\n", why, ALIGN_DOWN(cr2 - DMAP_BASE, PAGE_SIZE),
+		PT_WINDOW_BASE + ALIGN_DOWN(cr2 - DMAP_BASE, PAGE_SIZE));
+	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
+}
+
 static void trap_report(const struct trap_frame *f)
 {
 	uint64_t cr2 = read_cr2();
 
 	print_header(f);
 	print_overflow(f, cr2);
+	print_pt_write(f, cr2);
 	print_registers(f);
 	kprintf("at %lx: ", f->rip);
 	print_backtrace(f->rbp);

@@ -120,6 +120,14 @@ void pte_describe(uint64_t pte, unsigned level, char *buf, size_t size);
  */
 int kstack_guard_hit(uint64_t addr);
 
+/*
+ * pf_page_table_write - for a page fault at @cr2 with error code @error:
+ * if it was a write through the direct map to a page-table pool frame
+ * (read-only there: writable only through the window), the sentence the
+ * fault report prints; NULL otherwise.
+ */
+const char *pf_page_table_write(uint64_t cr2, uint64_t error);
+
 /* gdt_reload_segments (traps.S) - load @code into CS with a far return and
  * @data into DS, ES and SS; FS and GS get the null selector. */
 void gdt_reload_segments(uint64_t code, uint64_t data);

@@ -5,6 +5,7 @@
 #include "fatal.h"
 #include "physmem.h"
 #include "cpu.h"
+#include "dmap.h"
 #include "kspace.h"
 #include "lib.h"
 #include "panic.h"
@@ -22,6 +23,7 @@
 
 static struct pt_window kpool;
 static struct pt_space kas;
+static uint64_t ro_tables;   /* tables added to make chunks read-only in the direct map */
 
 /* pt_window_grow_fn: a chunk from the frame allocator (once it runs),
  * mapped into the window before the pool hands out any frame of it. */
@@ -36,6 +38,9 @@ static paddr_t kpool_grow(struct pt_window *w, void *ctx)
 		frames_free(pa, FRAME_ORDER_2M);
 		return PT_NO_FRAME;
 	}
+	/* Writable only through the window (the reserve pays for a split). */
+	if (pt_window_protect_alias(&kas, pa, dmap_limit, &ro_tables) != E_OK)
+		panic("kpool_grow: cannot make the direct-map alias of chunk %lx read-only", pa);
 	return pa;
 }
 
@@ -78,6 +83,7 @@ void kspace_init(const struct handoff *h)
 	kas.has_1g = h->has_1g;
 	kas.invalidate = tlb_invalidate;
 	kas.tables = h->pt_tables;
+	ro_tables = h->pt_ro_tables;
 	if (read_cr3() != h->pml4)
 		panic("kspace_init: CR3 %lx is not the hand-off's PML4 %lx", read_cr3(), h->pml4);
 }
@@ -111,6 +117,11 @@ uint64_t kspace_pt_frames(void)
 uint64_t kspace_pool_free_frames(void)
 {
 	return pt_window_free_frames(&kpool);
+}
+
+uint64_t kspace_pt_ro_tables(void)
+{
+	return ro_tables;
 }
 
 uint32_t kspace_pool_chunks(void)

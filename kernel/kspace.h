@@ -34,6 +34,10 @@ void kspace_drop_identity(const struct handoff *h);
 /* Page-table frames in use and pool chunks, for the boot report. */
 uint64_t kspace_pt_frames(void);
 uint32_t kspace_pool_chunks(void);
+/* Page-table frames added (by the loader and since) splitting the direct
+ * map so that every pool chunk is read-only there: the cost of keeping
+ * page tables writable only through the window. */
+uint64_t kspace_pt_ro_tables(void);
 /* Frames the pool can hand out without growing (free list + last chunk). */
 uint64_t kspace_pool_free_frames(void);
 

@@ -78,6 +78,8 @@ static void report_paging(const struct handoff *h)
 	kprintf("page tables: %lu frames (%s) in %u pool chunks, window at %lx\n",
 		kspace_pt_frames(), kfmt_size(kspace_pt_frames() * PAGE_SIZE, a, sizeof(a)),
 		kspace_pool_chunks(), PT_WINDOW_BASE);
+	kprintf("  read-only outside the window: %lu tables added splitting the direct map\n",
+		kspace_pt_ro_tables());
 	kprintf("kernel: text %s, rodata %s, data+bss %s\n",
 		kfmt_size((uint64_t)(__text_end - __text_start), a, sizeof(a)),
 		kfmt_size((uint64_t)(__rodata_end - __rodata_start), b, sizeof(b)),

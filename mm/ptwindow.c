@@ -7,6 +7,7 @@
  * states the invariants; the comments here say where each is kept.
  */
 #include "lib.h"
+#include "dmap.h"
 #include "ptwindow.h"
 
 /* True if a chunk at pa would keep invariant 2's shape: aligned, whole,
@@ -153,4 +154,23 @@ uint64_t pt_window_free_frames(const struct pt_window *w)
 	for (paddr_t pa = w->free_list; pa != PT_NO_FRAME; pa = *(paddr_t *)pt_window_va(w, pa))
 		n++;
 	return n + last_chunk_left(w);
+}
+
+bool pt_window_holds(const struct pt_window *w, paddr_t pa)
+{
+	return chunk_of(w, pa) != NULL;
+}
+
+int pt_window_protect_alias(struct pt_space *as, paddr_t pa, paddr_t dmap_limit,
+			    uint64_t *tables_added)
+{
+	uint64_t before = as->tables;
+
+	if (pa >= dmap_limit || dmap_limit - pa < PT_POOL_CHUNK)
+		return E_OK;
+	int st = pt_protect(as, dmap_va(pa, __func__), PT_POOL_CHUNK,
+			    MAP_GLOBAL | MAP_CACHE(CACHE_WB));
+	if (tables_added)
+		*tables_added += as->tables - before;
+	return st;
 }

@@ -50,13 +50,17 @@ static void map_handoff(struct pt_space *as, const struct handoff *h)
 	}
 }
 
-/* Map every pool chunk into the window. Mapping a chunk may need a new
- * table, which may need a new chunk: loop until every chunk is mapped. */
-static void map_window(struct pt_space *as, const struct pt_window *pool)
+/* Map every pool chunk into the window, and make its direct-map alias
+ * read-only: page tables are writable only through the window. Either
+ * may need a new table, which may need a new chunk: loop until every
+ * chunk is done. Counts the tables the splits cost in the hand-off. */
+static void map_window(struct pt_space *as, const struct pt_window *pool, struct handoff *h)
 {
 	for (uint32_t done = 0; done < pool->count; done++) {
 		paddr_t pa = pool->chunk[done].start;
 		check_map(pt_window_map_chunk(as, pa), pa, "the page-table window (chunk pa)");
+		check_map(pt_window_protect_alias(as, pa, h->dmap_limit, &h->pt_ro_tables), pa,
+			  "the direct-map alias of a page-table chunk read-only (chunk pa)");
 	}
 }
 
@@ -93,7 +97,7 @@ void build_page_tables(struct handoff *h, const struct memmap *map,
 			    MAP_WRITE | MAP_GLOBAL, "a kernel stack");
 	map_or_fail(&as, trampoline_pa, trampoline_pa, PAGE_SIZE, MAP_EXEC, "the trampoline");
 	map_handoff(&as, h);
-	map_window(&as, pool);
+	map_window(&as, pool, h);
 	/* The last page-table frame the loader takes was taken above. */
 	pt_window_export(pool, h->pool, &h->pool_count);
 

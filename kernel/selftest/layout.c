@@ -5,6 +5,7 @@
  * lower half is empty, the window reaches every page-table frame, and a
  * write to read-only data faults.
  */
+#include "arch.h"
 #include "boot.h"
 #include "dmap.h"
 #include "cpu.h"
@@ -16,6 +17,17 @@
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 
+/* True if [pa, pa + size) overlaps a page-table pool chunk. */
+static bool overlaps_pool(paddr_t pa, uint64_t size)
+{
+	const struct pt_window *w = kspace_window();
+
+	for (uint32_t i = 0; i < w->count; i++)
+		if (pa < w->chunk[i].end && w->chunk[i].start < pa + size)
+			return true;
+	return false;
+}
+
 /* Where pa would lie in the direct map, whether it is mapped or not (the
  * checked phys_to_dmap refuses what the direct map does not cover). */
 static vaddr_t dmap_slot_of(paddr_t pa)
@@ -24,7 +36,7 @@ static vaddr_t dmap_slot_of(paddr_t pa)
 }
 
 /* Both ends of each RAM entry below the direct map's limit are mapped at
- * DMAP_BASE + pa (RW, NX, WB); both ends of each other entry, and of RAM
+ * DMAP_BASE + pa (RW, NX, WB; read-only in a page-table pool chunk); both ends of each other entry, and of RAM
  * at or above the limit (highmem; everything with addressing=explicit),
  * are not mapped at all. */
 SELFTEST(dmap_is_exactly_ram)
@@ -42,7 +54,8 @@ SELFTEST(dmap_is_exactly_ram)
 			uint32_t flags;
 			int r = pt_translate(as, dmap_slot_of(probe[k]), &pa, NULL, &flags);
 			if (mem_type_is_ram(e[i].type) && probe[k] < h->dmap_limit)
-				ST_CHECK(r == E_OK && pa == probe[k] && (flags & MAP_WRITE) &&
+				ST_CHECK(r == E_OK && pa == probe[k] &&
+					 !(flags & MAP_WRITE) == overlaps_pool(probe[k], PAGE_SIZE) &&
 					 !(flags & MAP_EXEC) && MAP_CACHE_OF(flags) == CACHE_WB,
 					 "RAM page %lx (%s): %s pa %lx flags %#x", probe[k],
 					 efi_mem_type_name(e[i].type), status_name(r), pa, flags);
@@ -57,7 +70,10 @@ SELFTEST(dmap_is_exactly_ram)
 struct leaf_count {
 	uint64_t leaves[PT_LEVELS + 1];
 	uint64_t wx, user, lower;
+	uint64_t pt_writable;     /* writable leaves outside the window onto a pool chunk */
+	vaddr_t pt_writable_va;
 };
+
 
 /* Visit every leaf under the table at @pa (level @level) covering @va. */
 static void count_leaves(const struct pt_space *as, paddr_t pa, unsigned level, vaddr_t va,
@@ -80,6 +96,11 @@ static void count_leaves(const struct pt_space *as, paddr_t pa, unsigned level, 
 		c->wx += (e & PTE_W) && !(e & PTE_NX);
 		c->user += (e & PTE_U) != 0;
 		c->lower += v < 0x0000800000000000ul;
+		if ((e & PTE_W) && (v < PT_WINDOW_BASE || v >= PT_WINDOW_END) &&
+		    overlaps_pool(e & PTE_ADDR_MASK & ~(PT_LEVEL_SIZE(level) - 1), PT_LEVEL_SIZE(level))) {
+			c->pt_writable++;
+			c->pt_writable_va = v;
+		}
 	}
 }
 
@@ -93,6 +114,44 @@ SELFTEST(no_page_writable_and_executable)
 	ST_CHECK(c.user == 0, "%lu leaves are user-accessible", c.user);
 	ST_CHECK(c.lower == 0, "%lu leaves in the lower half (identity trampoline left?)", c.lower);
 	ST_CHECK(c.leaves[1] + c.leaves[2] + c.leaves[3] > 0, "no leaves found at all");
+}
+
+/* Every leaf of the live tables that maps a page-table pool chunk
+ * writable lies in the window: nowhere else can a page table be written. */
+SELFTEST(page_tables_writable_only_in_window)
+{
+	const struct pt_space *as = kernel_space();
+	struct leaf_count c = { 0 };
+
+	count_leaves(as, as->root, as->levels, 0, &c);
+	ST_CHECK(c.pt_writable == 0, "%lu writable mappings of page-table chunks outside the window "
+		 "(last at %lx)", c.pt_writable, c.pt_writable_va);
+}
+
+/* A write to a page table through the direct map faults, and the fault
+ * report says what it was; the table is unchanged. In addressing=explicit
+ * (or with the root in highmem) there is no such alias to write to. */
+SELFTEST(page_table_write_through_dmap_faults)
+{
+	const struct pt_space *as = kernel_space();
+	const uint64_t *root = pt_window_va(kspace_window(), as->root);
+	paddr_t pa;
+	vaddr_t alias;
+
+	if (dmap_try(as->root, &alias) != E_OK) {
+		ST_CHECK(pt_translate(as, dmap_slot_of(as->root), &pa, NULL, NULL) == E_NOENT,
+			 "the root table is mapped in the direct map beyond its limit");
+		return;
+	}
+	uint64_t before = root[PT_ENTRIES - 1];
+	const struct st_caught *k = st_try_write(alias + 8 * (PT_ENTRIES - 1), before ^ 0x800);
+	ST_CHECK(k->hits == 1 && k->vector == 14 && (k->error & 3) == 3 && k->cr2 == alias + 8 * (PT_ENTRIES - 1),
+		 "write to the root table through the direct map: hits %u vector %lu error %#lx cr2 %lx",
+		 k->hits, k->vector, k->error, k->cr2);
+	ST_CHECK(k->hits == 1 && pf_page_table_write(k->cr2, k->error) != NULL,
+		 "the fault report does not call it a page-table write");
+	ST_CHECK(root[PT_ENTRIES - 1] == before, "root entry changed to %lx", root[PT_ENTRIES - 1]);
+	ST_CHECK(pf_page_table_write(alias, PF_ERR_P) == NULL, "a read called a page-table write");
 }
 
 SELFTEST(dmap_page_counts_match_handoff)
