@@ -398,8 +398,9 @@ static void print_pt_write(const struct trap_frame *f, uint64_t cr2)
 	if (!why)
 		return;
 	console_set_color(CON_YELLOW, CON_BLACK);
-	kprintf("%s (frame %lx, window address %lx)\n", why, ALIGN_DOWN(cr2 - DMAP_BASE, PAGE_SIZE),
-		PT_WINDOW_BASE + ALIGN_DOWN(cr2 - DMAP_BASE, PAGE_SIZE));
+	paddr_t frame = ALIGN_DOWN(cr2 - DMAP_BASE, PAGE_SIZE);
+	kprintf("%s (frame %lx, window address %p)\n", why, frame,
+		pt_window_va(kspace_window(), frame));
 	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
 }
 
