@@ -179,6 +179,11 @@ bench: $(HOST_BENCHES)
 # Fuzz for FUZZ_SECONDS (clang with libFuzzer); crashes land in
 # build/fuzz/crash-*. scripts/fuzz.sh --merge keeps the corpus small.
 FUZZ_SECONDS ?= 300
+.PHONY: bench-modes
+# Boot every addressing mode under -icount and print the kernel benchmarks side by side.
+bench-modes: all
+	scripts/bench-modes.sh
+
 .PHONY: fuzz
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -2,9 +2,11 @@
 """bootcheck.py - Carto's scripted boot tests (issue 2), run by test_boot.sh.
 
 usage: tests/boot/bootcheck.py [options]
-  --configs LIST      comma-separated MEM/CPU[/1g|/no1g][@FIRMWARE] guests
-                      (default 512M/max,512M/qemu64,4G/max,4G/qemu64,
-                      512M/max@uboot); /1g or /no1g says whether the CPU
+  --configs LIST      comma-separated MEM/CPU[/1g|/no1g][@FIRMWARE][+MODE]
+                      guests (default 512M/max,512M/qemu64,4G/max,4G/qemu64,
+                      512M/max@uboot,512M/max+explicit,6G/qemu64+direct:896M);
+                      +MODE boots with addressing=MODE (direct, explicit,
+                      direct:LIMIT); /1g or /no1g says whether the CPU
                       model has 1 GiB pages (needed for models other than
                       max and qemu64); @FIRMWARE is a scripts/qemu.sh
                       --firmware (default: OVMF; uboot: U-Boot's UEFI)
@@ -55,7 +57,8 @@ from bootlib import checks, fwmap, image, qemu, snapshot    # noqa: E402
 from bootlib import hmp as hmplib                           # noqa: E402
 from bootlib.tap import Tap                                 # noqa: E402
 
-DEFAULT_CONFIGS = "512M/max,512M/qemu64,4G/max,4G/qemu64,512M/max@uboot"
+DEFAULT_CONFIGS = ("512M/max,512M/qemu64,4G/max,4G/qemu64,512M/max@uboot,512M/max+explicit,"
+                   "6G/qemu64+direct:896M")
 FIRMWARE_NAMES = {"default": "OVMF", "uboot": "U-Boot"}
 KNOWN_1G = {"max": True, "qemu64": False}
 READY = r"^carto: ready tsc \d+"
@@ -74,6 +77,7 @@ class Config:
     """One guest: memory size, CPU model, whether it has 1 GiB pages."""
 
     def __init__(self, spec, machine):
+        spec, _, self.addressing = spec.partition("+")
         spec, _, self.firmware = spec.partition("@")
         self.firmware = self.firmware or "default"
         if self.firmware not in FIRMWARE_NAMES:
@@ -101,8 +105,28 @@ class Config:
         # Every label names the firmware the guest ran under.
         self.label = "%s %s%s %s" % (self.mem, self.cpu, "" if machine == "q35" else " " + machine,
                                      FIRMWARE_NAMES[self.firmware])
+        self.cmdline = ""
+        if self.addressing:
+            self.dmap_limit_of(self.addressing)      # refuse a bad mode early
+            self.name += "-" + self.addressing.replace(":", "-")
+            self.label += " addressing=" + self.addressing
+            self.cmdline = "addressing=" + self.addressing
+
+    @staticmethod
+    def dmap_limit_of(mode, dmap_max=1 << 46):
+        """The direct map's limit for addressing=mode (as mm/dmap.c parses it)."""
+        if mode in ("", "direct"):
+            return dmap_max
+        if mode == "explicit":
+            return 0
+        m = re.fullmatch(r"direct:(\d+)([KMGT])", mode)
+        if not m:
+            raise SystemExit("bootcheck.py: bad addressing mode %r in a config" % mode)
+        limit = int(m.group(1)) << (10 * ("KMGT".index(m.group(2)) + 1))
+        return min(limit & ~((2 << 20) - 1), dmap_max)
 
     def boot(self, name, artifacts, timeout, esp, **kw):
+        kw["cmdline"] = " ".join(w for w in (kw.get("cmdline", ""), self.cmdline) if w)
         return qemu.Boot(TOP, name, artifacts, mem=self.mem, cpu=self.cpu, machine=self.machine,
                          esp=esp, firmware=self.firmware,
                          hard_timeout=int(max(300, 2 * timeout)), **kw)
@@ -152,7 +176,8 @@ class Runner:
 
     def expect(self, descs, cfg):
         return checks.Expect(fwmap.ram(descs), descs, cfg.has_1g, self.layout, self.segments,
-                             self.elf_bytes, min_1g=cfg.min_1g)
+                             self.elf_bytes, min_1g=cfg.min_1g,
+                             dmap_limit=cfg.dmap_limit_of(cfg.addressing, self.layout["DMAP_MAX_PHYS"]))
 
     def save(self, name, text):
         path = os.path.join(self.art, name)
@@ -216,7 +241,7 @@ class Runner:
         self.save(cfg.name + ".pagetables.txt", snapshot.describe(snap))
         self.save(cfg.name + ".config.json", json.dumps({
             "mem": cfg.mem, "cpu": cfg.cpu, "machine": cfg.machine, "has_1g": cfg.has_1g,
-            "firmware": cfg.firmware,
+            "firmware": cfg.firmware, "addressing": cfg.addressing,
             "segments": [[g.va, g.memsz, g.offset, g.filesz, g.flags] for g in self.segments],
             "elf_bytes": {"%#x" % va: b.hex() for va, b in self.elf_bytes.items()}}))
         exp = self.expect(descs, cfg)
@@ -364,8 +389,10 @@ class Runner:
         base = os.path.join(self.art, name)
         with open(base + ".config.json") as f:
             c = json.load(f)
-        cfg = Config("%s/%s/%s@%s" % (c["mem"], c["cpu"], "1g" if c["has_1g"] else "no1g",
-                                      c.get("firmware", "default")), c["machine"])
+        cfg = Config("%s/%s/%s@%s%s" % (c["mem"], c["cpu"], "1g" if c["has_1g"] else "no1g",
+                                        c.get("firmware", "default"),
+                                        "+" + c["addressing"] if c.get("addressing") else ""),
+                     c["machine"])
         with open(base + ".snapshot.json") as f:
             snap = snapshot.Snapshot.from_json(f.read())
         with open(base + ".serial.log", "rb") as f:

@@ -44,9 +44,12 @@ class Expect:
     has_1g:   the CPU model offers 1 GiB pages
     min_1g:   at least this many GiBs must be all RAM (and so 1G leaves)
     layout:   image.layout() constants
-    segments: the kernel's PT_LOAD segments; elf_bytes: {va: first bytes}"""
+    segments: the kernel's PT_LOAD segments; elf_bytes: {va: first bytes}
+    dmap_limit: RAM at or above is not in the direct map (addressing=:
+              DMAP_MAX_PHYS for direct, LIMIT for direct:LIMIT, 0 for explicit)"""
 
-    def __init__(self, ram, descs, has_1g, layout, segments, elf_bytes, min_1g=0):
+    def __init__(self, ram, descs, has_1g, layout, segments, elf_bytes, min_1g=0, dmap_limit=None):
+        self.dmap_limit = layout["DMAP_MAX_PHYS"] if dmap_limit is None else dmap_limit
         self.ram = ram
         self.descs = descs
         self.has_1g = has_1g
@@ -79,6 +82,17 @@ def _what_is(descs, start, end):
     return ", ".join(names) or "not in the firmware map (a hole)"
 
 
+def _pool_chunks(snap, exp):
+    """Physical ranges of the page-table pool chunks: what the window maps."""
+    W, end = exp.layout["PT_WINDOW_BASE"], exp.layout["PT_WINDOW_END"]
+    return ranges.normalize([(l.pa, l.pa + l.size) for l in snap.walk.leaves_in(W, end)])
+
+
+def _dmap_ram(exp):
+    """The RAM the direct map must cover in this addressing mode."""
+    return ranges.clip(exp.ram, 0, min(exp.dmap_limit, exp.layout["DMAP_MAX_PHYS"]))
+
+
 def _all_ram_blocks(ram, size):
     """Start addresses of the size-aligned blocks wholly inside ram."""
     out = []
@@ -109,11 +123,11 @@ def check_dmap_ram(snap, exp):
     leaves = snap.walk.leaves_in(base, L["DMAP_END"])
     wrong = [l for l in leaves if l.pa != l.va - base]
     actual = ranges.shift(snap.walk.mapped(base, L["DMAP_END"]), -base)
-    expected = ranges.clip(exp.ram, 0, L["DMAP_MAX_PHYS"])
+    expected = _dmap_ram(exp)
     missing = ranges.subtract(expected, actual)
     extra = ranges.subtract(actual, expected)
     diag = []
-    if not expected:
+    if not expected and exp.dmap_limit:
         diag.append("the firmware map has no RAM at all")
     if missing:
         diag += ["RAM not in the direct map (phys):"] + ranges.fmt_first(missing)
@@ -124,19 +138,57 @@ def check_dmap_ram(snap, exp):
             diag.append("... and %d more ranges" % (len(extra) - DIAG_ITEMS))
     if wrong:
         diag += ["direct-map leaves not at base + phys:"] + [repr(l) for l in wrong[:DIAG_ITEMS]]
-    title = "direct map at %#x + phys is exactly the firmware map's RAM (%s in %d ranges)" % (
-        base, ranges.human(ranges.total(expected)), len(expected))
-    return Result(title, expected and not (missing or extra or wrong), diag)
+    title = "direct map at %#x + phys is exactly the firmware map's RAM below %#x (%s in %d ranges)" % (
+        base, exp.dmap_limit, ranges.human(ranges.total(expected)), len(expected))
+    return Result(title, (expected or not exp.dmap_limit) and not (missing or extra or wrong), diag)
 
 
 def check_dmap_attrs(snap, exp):
-    """(2) Direct-map pages are writable, NX, supervisor-only, write-back."""
+    """(2) Direct-map pages are writable (read-only over page-table pool
+    chunks), NX, supervisor-only, write-back."""
     L = exp.layout
     leaves = snap.walk.leaves_in(L["DMAP_BASE"], L["DMAP_END"])
-    bad = [l for l in leaves if not (l.write and l.nx and not l.user and l.cache_index == 0)]
-    diag = ["direct-map pages that are not rw- supervisor pat0 (WB):"] + _runs_text(bad) if bad else []
-    return Result("direct-map pages are writable, NX, supervisor-only, write-back (PAT entry 0)",
-                  leaves and not bad, diag or ["the direct map is empty"])
+    pool = _pool_chunks(snap, exp)
+    bad = [l for l in leaves if not (l.nx and not l.user and l.cache_index == 0 and
+                                     l.write != bool(ranges.intersect(pool, [(l.pa, l.pa + l.size)])))]
+    diag = ["direct-map pages that are not rw- (r-- over a pool chunk) supervisor pat0 (WB):"] + \
+        _runs_text(bad) if bad else []
+    return Result("direct-map pages are writable (read-only over the %d page-table chunks), NX, "
+                  "supervisor-only, write-back (PAT entry 0)" % len(pool),
+                  (leaves or not exp.dmap_limit) and not bad, diag or ["the direct map is empty"])
+
+
+def check_pt_writable_only_in_window(snap, exp):
+    """Every page-table frame is mapped writable only in the window."""
+    W, end = exp.layout["PT_WINDOW_BASE"], exp.layout["PT_WINDOW_END"]
+    tables = sorted(snap.walk.tables)
+    bad = []
+    for l in snap.walk.leaves:
+        if not l.write or W <= l.va < end:
+            continue
+        inside = [pa for pa in tables if l.pa <= pa < l.pa + l.size]
+        if inside:
+            bad.append("%r maps page table %#x writable" % (l, inside[0]))
+    return Result("every page-table frame (%d) is writable only through the window" % len(tables),
+                  tables and not bad, bad[:DIAG_ITEMS])
+
+
+def check_explicit_no_dmap(snap, exp):
+    """With addressing=explicit nothing at all is in the direct map's region,
+    and RAM is mapped only as the kernel image, stacks, window chunks,
+    the hand-off window and the explicit (kmap/vmap) and MMIO regions."""
+    L = exp.layout
+    if exp.dmap_limit:
+        return Result("(direct map present: the explicit-mode check does not apply)", True)
+    allowed = [(L["PT_WINDOW_BASE"], L["PT_WINDOW_END"]), (L["KMAP_BASE"], L["VMAP_END"]),
+               (L["HANDOFF_BASE"], L["HANDOFF_BASE"] + L["HANDOFF_MAX_PHYS"]),
+               (L["MMIO_BASE"], L["MMIO_END"]), (L["KSTACK_BASE"], 1 << 64)]
+    bad = [l for l in snap.walk.leaves
+           if ranges.intersect(exp.ram, [(l.pa, l.pa + l.size)]) and
+           not any(a <= l.va < b for a, b in allowed)]
+    return Result("addressing=explicit: no RAM mapped outside the image, stacks, window, hand-off "
+                  "window and explicit mappings (%d leaves)" % len(snap.walk.leaves), not bad,
+                  ["RAM mapped elsewhere:"] + _runs_text(bad) if bad else [])
 
 
 def check_1g(snap, exp):
@@ -147,7 +199,10 @@ def check_1g(snap, exp):
     if not exp.has_1g:
         diag = ["1 GiB leaves on a CPU without 1 GiB pages:"] + [repr(l) for l in ones[:DIAG_ITEMS]]
         return Result("no 1 GiB leaves anywhere (this CPU model has no 1 GiB pages)", not ones, diag)
-    blocks = _all_ram_blocks(ranges.clip(exp.ram, 0, exp.layout["DMAP_MAX_PHYS"]), gib)
+    # A GiB holding a page-table pool chunk is split so the chunk can be read-only.
+    pool = _pool_chunks(snap, exp)
+    blocks = [b for b in _all_ram_blocks(_dmap_ram(exp), gib)
+              if not ranges.intersect(pool, [(b, b + gib)])]
     bad = []
     for b in blocks:
         leaf = snap.walk.lookup(base + b)
@@ -155,7 +210,7 @@ def check_1g(snap, exp):
             bad.append("phys [%#x, %#x) is all RAM but is mapped by %s" % (
                 b, b + gib, "nothing" if leaf is None else "a %s leaf %r" % (
                     paging.LEAF_NAMES[leaf.level], leaf)))
-    if len(blocks) < exp.min_1g:
+    if len(blocks) < exp.min_1g and exp.dmap_limit >= exp.layout["DMAP_MAX_PHYS"]:
         bad.append("only %d all-RAM GiBs in the firmware map, expected at least %d"
                    % (len(blocks), exp.min_1g))
     return Result("1 GiB leaves for every all-RAM GiB of the direct map (%d of them)" % len(blocks),
@@ -166,8 +221,11 @@ def check_2m(snap, exp):
     """(3) 2 MiB leaves wherever a whole 2 MiB block is RAM (outside 1G leaves)."""
     base = exp.layout["DMAP_BASE"]
     two = exp.layout["PAGE_SIZE_2M"]
-    ram = ranges.clip(exp.ram, 0, exp.layout["DMAP_MAX_PHYS"])
-    big = set(_all_ram_blocks(ram, exp.layout["PAGE_SIZE_1G"])) if exp.has_1g else set()
+    ram = _dmap_ram(exp)
+    gib = exp.layout["PAGE_SIZE_1G"]
+    pool = _pool_chunks(snap, exp)
+    big = set(b for b in _all_ram_blocks(ram, gib)
+              if not ranges.intersect(pool, [(b, b + gib)])) if exp.has_1g else set()
     blocks = [b for b in _all_ram_blocks(ram, two)
               if (b & ~(exp.layout["PAGE_SIZE_1G"] - 1)) not in big]
     bad = []
@@ -307,7 +365,8 @@ def check_walk_vs_tlb(snap, exp):
 
 
 PAGING_CHECKS = [check_walk_vs_tlb, check_wx, check_dmap_ram, check_dmap_attrs, check_1g, check_2m,
-                 check_lower_half, check_kernel_image, check_stacks, check_window, check_cpu_regs]
+                 check_lower_half, check_kernel_image, check_stacks, check_window, check_cpu_regs,
+                 check_pt_writable_only_in_window, check_explicit_no_dmap]
 
 
 def run_paging_checks(snap, exp):
