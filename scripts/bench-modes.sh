@@ -4,26 +4,28 @@
 # ones), run the in-kernel benchmarks ("bench", kernel/bench.h) in each, and
 # print one table: a row per benchmark, a column per mode.
 #
-# usage: scripts/bench-modes.sh [--mem SIZE] [--timeout SEC]
-#   (default 1G: RAM above 896 MiB exists, so direct:896M has highmem)
+# usage: scripts/bench-modes.sh [--mem SIZE] [--modes "M1 M2 ..."] [--timeout SEC]
+#   (default 1G and "direct explicit direct:896M": RAM above 896 MiB
+#   exists, so direct:896M has highmem)
 # Each boot ends through QEMU's isa-debug-exit: "selftest=-none-" selects
 # no self-test, so the run stops right after the benchmarks (the self-test
 # runner reports "no self-tests match"; that status is ignored here).
 set -u
 mem=1G
 timeout=300
+modes="direct explicit direct:896M"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+	--modes) modes=$2; shift 2 ;;
+	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
 	*) echo "bench-modes.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d "${TMPDIR:-/tmp}/carto-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-modes="direct explicit direct:896M"
 for m in $modes; do
 	log="$out/$(echo "$m" | tr ':' '-').log"
 	"$here/qemu.sh" --icount --mem "$mem" --selftest --timeout "$timeout" \

@@ -521,8 +521,21 @@ def mutations(snap, exp):
         cases.append(("pretend the RAM page at %#x is reserved" % first, check_dmap_ram, snap,
                       exp.changed(ram=ranges.subtract(exp.ram, [(first, first + L["PAGE_SIZE"])]))))
     gib = L["PAGE_SIZE_1G"]
-    cases.append(("pretend [0, 1 GiB) is all RAM on a CPU with 1 GiB pages", check_1g, snap,
-                  exp.changed(ram=ranges.normalize(exp.ram + [(0, gib)]), has_1g=True)))
+    # A GiB without a page-table chunk (one with a chunk is rightly split).
+    pool = _pool_chunks(snap, exp)
+    g = next(g for g in range(0, 64 * gib, gib) if not ranges.intersect(pool, [(g, g + gib)]))
+    cases.append(("pretend [%#x, +1 GiB) is all RAM on a CPU with 1 GiB pages" % g, check_1g, snap,
+                  exp.changed(ram=ranges.normalize(exp.ram + [(g, g + gib)]), has_1g=True)))
+    root_alias = base + snap.root
+    if exp.dmap_limit > snap.root:
+        cases.append(("make the root table writable in the direct map", check_pt_writable_only_in_window,
+                      _flip_entry(snap, lambda l: l.va <= root_alias < l.va + l.size,
+                                  bits_set=paging.PTE_W), exp))
+        cases.append(("make the root table writable in the direct map (attributes)", check_dmap_attrs,
+                      _flip_entry(snap, lambda l: l.va <= root_alias < l.va + l.size,
+                                  bits_set=paging.PTE_W), exp))
+        cases.append(("expect addressing=explicit where there is a direct map", check_explicit_no_dmap,
+                      snap, exp.changed(dmap_limit=0)))
     if any(l.level == 3 for l in snap.walk.leaves):
         cases.append(("expect no 1 GiB pages where there are some", check_1g, snap,
                       exp.changed(has_1g=False)))
