@@ -60,6 +60,12 @@ enum madt_entry_type {
 #define GAS_LEN              12
 #define PM1_CNT_MIN_LEN      2     /* PM1 control is a 16-bit register */
 #define SLP_TYP_MAX          7     /* SLP_TYPx is 3 bits wide */
+/* I/O ports below this are the PC's fixed legacy devices (DMA, PICs, PIT,
+ * keyboard controller, RTC, ...): a PM1 block there means the firmware
+ * never placed the chipset's PM block. QEMU q35 under U-Boot reports PM1a
+ * control at io 0x4 (ICH9 PMBASE left 0), where writes power nothing off.
+ * A reset register may be there (0x64 with value 0xfe is legal). */
+#define PM1_IO_MIN           0x100
 
 /* FACS (ACPI 6.5, 5.2.10): no checksum, only a signature and a length. */
 #define FACS_HEADER_LEN      12    /* signature, length, hardware signature */
@@ -572,9 +578,10 @@ static void parse_fadt(struct parser *p, struct acpi_table_rec *rec, const uint8
 	}
 }
 
-/* check_gas - can Carto write a register of at least @bits at @g? */
-static bool check_gas(const struct acpi_gas *g, const char *what, unsigned bits, char *why,
-		      size_t size)
+/* check_gas - can Carto write a register of at least @bits at @g (an I/O
+ * port at least @io_min)? */
+static bool check_gas(const struct acpi_gas *g, const char *what, unsigned bits,
+		      uint64_t io_min, char *why, size_t size)
 {
 	if (g->addr == 0) {
 		ksnprintf(why, size, "%s: address 0", what);
@@ -587,6 +594,11 @@ static bool check_gas(const struct acpi_gas *g, const char *what, unsigned bits,
 	}
 	if (g->space == ACPI_SPACE_IO && g->addr > 0xffff) {
 		ksnprintf(why, size, "%s: I/O port %#lx beyond 0xffff", what, g->addr);
+		return false;
+	}
+	if (g->space == ACPI_SPACE_IO && g->addr < io_min) {
+		ksnprintf(why, size, "%s at io %#lx, among the legacy devices below %#lx: "
+			  "the PM block was never placed", what, g->addr, io_min);
 		return false;
 	}
 	if (g->bit_offset != 0 || (g->bit_width && g->bit_width < bits)) {
@@ -610,7 +622,7 @@ static void reset_method(struct acpi_info *ai)
 		ksnprintf(why, size, "FADT revision %u has no reset register", ai->fadt_revision);
 	else if (!(ai->fadt_flags & FADT_RESET_REG_SUP))
 		ksnprintf(why, size, "the FADT's RESET_REG_SUP flag is clear");
-	else if (check_gas(&ai->reset_reg, "reset register", 8, why, size))
+	else if (check_gas(&ai->reset_reg, "reset register", 8, 0, why, size))
 		ai->reset_ok = true;
 }
 
@@ -633,9 +645,11 @@ static void s5_method(struct acpi_info *ai, bool s5_found)
 	} else if (ai->slp_typa > SLP_TYP_MAX || ai->slp_typb > SLP_TYP_MAX) {
 		ksnprintf(why, size, "SLP_TYP a=%u b=%u do not fit the 3-bit field", ai->slp_typa,
 			  ai->slp_typb);
-	} else if (check_gas(&ai->pm1a_cnt, "PM1a control", PM1_CNT_MIN_LEN * 8, why, size) &&
+	} else if (check_gas(&ai->pm1a_cnt, "PM1a control", PM1_CNT_MIN_LEN * 8, PM1_IO_MIN, why,
+			     size) &&
 		   (!ai->pm1b_cnt.addr ||
-		    check_gas(&ai->pm1b_cnt, "PM1b control", PM1_CNT_MIN_LEN * 8, why, size))) {
+		    check_gas(&ai->pm1b_cnt, "PM1b control", PM1_CNT_MIN_LEN * 8, PM1_IO_MIN, why,
+			     size))) {
 		ai->s5_ok = true;
 		why[0] = '\0';
 	}
