@@ -273,3 +273,77 @@ struct acpi_reader acpimem_reader(struct acpimem *m, void (*note)(void *, const 
 {
 	return (struct acpi_reader){ mem_map, mem_unmap, note, &m->map, m };
 }
+
+/* ---- the fuzzer's run --------------------------------------------------------------- */
+
+static size_t noted;   /* bytes of messages: each one was formatted */
+
+static void sink(void *ctx, const char *msg)
+{
+	noted += strlen(msg);
+}
+
+static bool terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+/* A table record's minimum length once accepted. */
+static uint32_t min_len(const struct acpi_table_rec *r)
+{
+	return strcmp(r->sig, "RSDP") == 0 ? ACPI_RSDP_V1_LEN :
+	       r->source == ACPI_FROM_FADT && strcmp(r->sig, "FACS") == 0 ? 64 : ACPI_SDT_HEADER_LEN;
+}
+
+static int check_info(const struct acpimem *m, const struct acpi_info *ai, char *why, size_t size)
+{
+	if (m->maps != m->unmaps || m->max_mapped > 2)
+		return ksnprintf(why, size, "%u maps, %u unmaps, %u at once", m->maps, m->unmaps,
+				 m->max_mapped), -1;
+	if (ai->rec_count > ACPI_MAX_RECORDS || ai->tables > ACPI_MAX_TABLES ||
+	    ai->ioapic_count > ACPI_MAX_IOAPICS || ai->override_count > ACPI_MAX_OVERRIDES ||
+	    ai->mcfg_count > ACPI_MAX_MCFG)
+		return ksnprintf(why, size, "a count past its array"), -1;
+	for (unsigned i = 0; i < ai->rec_count; i++) {
+		const struct acpi_table_rec *a = &ai->rec[i];
+		if (a->err != ACPI_OK)
+			continue;
+		if (a->len < min_len(a) || a->pa + a->len < a->pa || !terminated(a->sig, 5))
+			return ksnprintf(why, size, "accepted %s at %lx has length %u", a->sig, a->pa,
+					 a->len), -1;
+		for (unsigned j = 0; j < i; j++) {
+			const struct acpi_table_rec *b = &ai->rec[j];
+			if (b->err == ACPI_OK && a->pa < b->pa + b->len && b->pa < a->pa + a->len)
+				return ksnprintf(why, size, "accepted %s at %lx overlaps %s at %lx",
+						 a->sig, a->pa, b->sig, b->pa), -1;
+		}
+	}
+	if (!terminated(ai->reset_why, sizeof(ai->reset_why)) ||
+	    !terminated(ai->s5_why, sizeof(ai->s5_why)) || !terminated(ai->oem_id, 7))
+		return ksnprintf(why, size, "an unterminated string"), -1;
+	if (ai->reset_ok && (!ai->reset_reg.addr || ai->reset_reg.space > ACPI_SPACE_IO))
+		return ksnprintf(why, size, "reset offered at %lx space %u", ai->reset_reg.addr,
+				 ai->reset_reg.space), -1;
+	if (ai->s5_ok && (!ai->pm1a_cnt.addr || ai->slp_typa > 7 || ai->slp_typb > 7 ||
+			  !ai->dsdt_ok))
+		return ksnprintf(why, size, "S5 offered with PM1a %lx, SLP_TYP %u %u",
+				 ai->pm1a_cnt.addr, ai->slp_typa, ai->slp_typb), -1;
+	return 0;
+}
+
+int acpimem_exercise(const uint8_t *data, size_t len, char *why, size_t size)
+{
+	static struct acpimem m;
+	static struct acpi_info ai;
+	char line[240];
+
+	acpimem_from_binary(&m, data, len);
+	struct acpi_reader r = acpimem_reader(&m, sink);
+	acpi_parse(&r, m.rsdp, &ai);
+	int st = check_info(&m, &ai, why, size);
+	acpi_describe_methods(&ai, line, sizeof(line));
+	if (st == 0 && strlen(line) >= sizeof(line))
+		st = (ksnprintf(why, size, "the methods line overran"), -1);
+	acpimem_free(&m);
+	return st;
+}

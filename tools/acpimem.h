@@ -78,4 +78,15 @@ int acpimem_fix_checksum(struct acpimem *m, paddr_t pa, size_t len, size_t at);
  */
 struct acpi_reader acpimem_reader(struct acpimem *m, void (*note)(void *, const char *));
 
+/*
+ * acpimem_exercise - what the fuzzer runs on each input: @data in the
+ * binary form through acpi_parse, every message formatted, the boot
+ * report's line written, then the invariants checked: maps and unmaps
+ * pair (at most two live), accepted tables do not overlap and are at least
+ * a header long, the reasons are terminated strings, a method offered has
+ * an address and SLP_TYP values that fit. Returns 0, or -1 with the broken
+ * invariant in @why (@size bytes).
+ */
+int acpimem_exercise(const uint8_t *data, size_t len, char *why, size_t size);
+
 #endif

@@ -7,11 +7,16 @@
  * counts. Each must be refused with its own error and a message naming
  * the table, its address and the problem; never a crash (this build runs
  * under AddressSanitizer and UBSan, and the reader hands the parser
- * malloc'd copies of exactly the bytes it asked for).
+ * malloc'd copies of exactly the bytes it asked for). Then the fuzzer's
+ * kept corpus, tests/fuzz-corpus-acpi/ (scripts/fuzz.sh --acpi), is
+ * replayed through the same checks the fuzz target makes; an empty or
+ * missing corpus is a failure. CARTO_FUZZ_CORPUS_ACPI overrides it.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "acpimem.h"
 #include "fileio.h"
@@ -591,6 +596,43 @@ static void test_binary_roundtrip(void)
 	acpimem_free(&back);
 }
 
+/* ---- the fuzzer's kept corpus ---------------------------------------------------- */
+
+static void test_corpus(void)
+{
+	char dir[700], path[1200], why[200];
+	const char *env = getenv("CARTO_FUZZ_CORPUS_ACPI");
+	const char *f = __FILE__, *tail = strstr(f, "tests/host/");
+	size_t files = 0;
+
+	if (env && *env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else
+		snprintf(dir, sizeof(dir), "%.*stests/fuzz-corpus-acpi", tail ? (int)(tail - f) : 0,
+			 f);
+	DIR *d = opendir(dir);
+	if (!TAP_CHECK(d != NULL, "corpus directory %s opens", dir))
+		return;
+	for (struct dirent *e; (e = readdir(d)); ) {
+		struct stat st;
+		size_t len = 0;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		char *data = read_file(path, &len);
+		if (!TAP_CHECK(data != NULL, "%s: readable", path))
+			continue;
+		int r = acpimem_exercise((const uint8_t *)data, len, why, sizeof(why));
+		if (r != 0 || files % 50 == 0)   /* every failure, and a sign of life */
+			TAP_CHECK(r == 0, "corpus %s (%zu bytes): invariants hold%s%s", e->d_name, len,
+				  r ? ": " : "", r ? why : "");
+		free(data);
+		files++;
+	}
+	closedir(d);
+	TAP_CHECK(files > 0, "corpus %s: %zu inputs replayed", dir, files);
+}
+
 int main(void)
 {
 	static const struct expect dumps[] = {
@@ -613,5 +655,6 @@ int main(void)
 	test_s5_broken();
 	test_s5_forms();
 	test_binary_roundtrip();
+	test_corpus();
 	return tap_done();
 }
