@@ -22,6 +22,7 @@ static struct {
 	bool mode;
 	const char *current;          /* name of the running test */
 	unsigned failures;            /* failed checks in the running test */
+	const char *skip;             /* selftest_skip's reason, or NULL */
 } st;
 
 /* The halt hook of self-test mode: a panic or a fatal exception fails the
@@ -57,6 +58,11 @@ bool selftest_mode(void)
 	return st.mode;
 }
 
+void selftest_skip(const char *reason)
+{
+	st.skip = reason;
+}
+
 bool selftest_check(bool ok, const char *file, int line, const char *cond,
 		    const char *fmt, ...)
 {
@@ -90,7 +96,8 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
  *     not ok 1 <test>
  *     ok 2 <test>
- *     N passed, N failed
+ *     ok 3 <test> # SKIP <reason>          (selftest_skip)
+ *     N passed, N failed[, N skipped]
  * then calls qemu_exit(all passed). Returns the number of failed tests
  * (no tests at all counts as one failure: the section was lost).
  */
@@ -100,7 +107,7 @@ static int selftest_run(void)
 	size_t plen = 0;
 	const char *prefix = st.handoff ? cmdline_value(st.handoff->cmdline, "selftest", &plen) : NULL;
 	size_t bytes = (size_t)((const char *)__selftests_end - (const char *)__selftests_start);
-	unsigned planned = 0, n = 0, failed = 0;
+	unsigned planned = 0, n = 0, failed = 0, skipped = 0;
 
 	kputs("KTAP version 1\n");
 	if (bytes % sizeof(struct selftest)) {
@@ -121,14 +128,21 @@ static int selftest_run(void)
 			continue;
 		st.current = t->name;
 		st.failures = 0;
+		st.skip = NULL;
 		t->fn();
 		failed += st.failures != 0;
-		kprintf("%s %u %s\n", st.failures ? "not ok" : "ok", ++n, t->name);
+		skipped += st.failures == 0 && st.skip;
+		kprintf("%s %u %s%s%s\n", st.failures ? "not ok" : "ok", ++n, t->name,
+			!st.failures && st.skip ? " # SKIP " : "", !st.failures && st.skip ? st.skip : "");
 	}
 	st.current = NULL;
 	if (planned == 0)
 		failed = 1;
-	kprintf("%u passed, %u failed\n", n - (failed > n ? n : failed), failed);
+	unsigned passed = n - (failed > n ? n : failed) - skipped;
+	if (skipped)
+		kprintf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	else
+		kprintf("%u passed, %u failed\n", passed, failed);
 	qemu_exit(failed == 0);
 	return (int)failed;
 }
@@ -245,7 +259,8 @@ static void selftest_crash(const char *what)
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
  *     not ok 1 <test>
  *     ok 2 <test>
- *     N passed, N failed
+ *     ok 3 <test> # SKIP <reason>          (selftest_skip)
+ *     N passed, N failed[, N skipped]
  * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
  * is a failure: the section was lost). Returns when there is nothing to
  * do, or when no isa-debug-exit device ended the run.
