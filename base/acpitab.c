@@ -83,6 +83,7 @@ enum aml_op {
 struct parser {
 	const struct acpi_reader *r;
 	struct acpi_info *info;
+	struct acpi_table_rec spare;  /* written when info->rec is full; never read */
 };
 
 /* ---- little-endian reads and small helpers ---------------------------------- */
@@ -273,10 +274,9 @@ static enum acpi_err mem_check(const struct memmap *m, paddr_t pa, uint64_t len,
 static struct acpi_table_rec *new_rec(struct parser *p, paddr_t pa, const char *sig,
 				      enum acpi_source src)
 {
-	static struct acpi_table_rec spare;   /* written when the list is full; never read */
 	struct acpi_info *ai = p->info;
 	struct acpi_table_rec *rec = ai->rec_count < ACPI_MAX_RECORDS ? &ai->rec[ai->rec_count++]
-								     : &spare;
+								     : &p->spare;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->pa = pa;
@@ -960,7 +960,7 @@ static void read_entry(struct parser *p, paddr_t pa)
 
 bool acpi_parse(const struct acpi_reader *r, paddr_t rsdp, struct acpi_info *out)
 {
-	struct parser p = { r, out };
+	struct parser p = { .r = r, .info = out };
 	paddr_t entries[ACPI_MAX_TABLES];
 
 	memset(out, 0, sizeof(*out));
