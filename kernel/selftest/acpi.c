@@ -44,9 +44,13 @@ SELFTEST(acpi_methods_offered)
 	ST_CHECK(ai->reset_ok || ai->reset_why[0], "no reset register and no reason");
 	ST_CHECK(ai->s5_ok || ai->s5_why[0], "no S5 and no reason");
 	if (qemu_tables(ai)) {
-		/* q35 and pc: the PCI reset control register 0xcf9. */
-		ST_CHECK(ai->reset_ok && ai->reset_reg.space == ACPI_SPACE_IO &&
-			 ai->reset_reg.addr == 0xcf9, "QEMU's FADT reset register: %s", line);
+		/* q35: FADT revision 3 with the reset control register 0xcf9;
+		 * pc (i440fx): revision 1, no reset register. */
+		if (ai->fadt_revision >= 2)
+			ST_CHECK(ai->reset_ok && ai->reset_reg.space == ACPI_SPACE_IO &&
+				 ai->reset_reg.addr == 0xcf9, "QEMU's FADT reset register: %s", line);
+		else
+			ST_CHECK(!ai->reset_ok, "a reset register in an ACPI 1.0 FADT: %s", line);
 		ST_CHECK(ai->dsdt_ok, "QEMU's DSDT was refused");
 	}
 }

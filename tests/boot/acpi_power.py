@@ -4,7 +4,8 @@ machine (kernel/acpi.h, the self-tests of kernel/selftest/acpi.c).
 
 Boots without the isa-debug-exit device, so only a real power-off or reset
 can end the guest:
-  - OVMF, selftest=acpi_s5_poweroff: QEMU must exit by itself with status 0
+  - OVMF on q35 and pc (i440fx), selftest=acpi_s5_poweroff: QEMU must exit
+    by itself with status 0
     (an S5 power-off; a hang ends in the hard timeout, a triple fault in a
     reset and another boot);
   - OVMF and U-Boot, selftest=acpi_reset_reboot: after the kernel writes the
@@ -31,17 +32,19 @@ RESET_RESTARTS = ["-action", "reboot=reset"]
 BANNER = r"^Carto kernel: firmware"
 
 
-def poweroff(t):
-    run = qemu.Boot(TOP, "poweroff-ovmf", ART, cmdline="selftest=acpi_s5_poweroff",
-                    qemu_args=RESET_RESTARTS, hard_timeout=150)
+def poweroff(t, machine, port):
+    run = qemu.Boot(TOP, "poweroff-" + machine, ART, machine=machine,
+                    cmdline="selftest=acpi_s5_poweroff", qemu_args=RESET_RESTARTS,
+                    hard_timeout=150)
     with run:
         status = run.wait_exit(140)
         serial = run.serial()
-    t.result(status == 0, "OVMF: S5 power-off ends QEMU with status 0 (got %s)" % status,
-             run.serial_tail())
+    t.result(status == 0, "OVMF %s: S5 power-off ends QEMU with status 0 (got %s)"
+             % (machine, status), run.serial_tail())
     t.result(re.search(r"^acpi: power-off: S5 \(SLP_TYP a=0 b=0\) through PM1a control "
-                       r"io 0x604$", serial, re.M) and "still running" not in serial,
-             "OVMF: the kernel powered off through PM1a control io 0x604", run.serial_tail())
+                       r"io %s$" % port, serial, re.M) and "still running" not in serial,
+             "OVMF %s: the kernel powered off through PM1a control io %s" % (machine, port),
+             run.serial_tail())
 
 
 def reboot(t, firmware):
@@ -60,8 +63,9 @@ def reboot(t, firmware):
 
 def main():
     t = tap.Tap()
-    t.note("acpi power: 3 QEMU boots without isa-debug-exit, 15-40 s each under TCG")
-    poweroff(t)
+    t.note("acpi power: 4 QEMU boots without isa-debug-exit, 15-40 s each under TCG")
+    poweroff(t, "q35", "0x604")
+    poweroff(t, "pc", "0xb004")
     reboot(t, "default")
     serial = reboot(t, "uboot")
     t.result(re.search(r"^acpi: reset register io 0xcf9 value 0x0f; no S5 \(PM1a control at "
