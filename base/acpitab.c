@@ -398,13 +398,10 @@ static const uint8_t *read_table(struct parser *p, paddr_t pa, const char *sig,
 	const uint8_t *t = map_checked(p, rec, pa, *len, ACPI_E_LENGTH);
 	if (!t)
 		return NULL;
-	uint8_t sum = byte_sum(t, *len);
-	if (sum != 0) {
-		ksnprintf(why, sizeof(why), "checksum: bytes sum to %#x, not 0", sum);
+	if (!acpi_table_valid(t, *len, sig, why, sizeof(why)))   /* the checksum is left */
 		refuse(p, rec, ACPI_E_CHECKSUM, why);
-	} else if (accept(p, rec, *len)) {
+	else if (accept(p, rec, *len))
 		return t;
-	}
 	unmap(p, t, pa, *len);
 	return NULL;
 }
