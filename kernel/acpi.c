@@ -121,9 +121,39 @@ static void reader_unmap(void *ctx, const void *p, paddr_t pa, uint32_t len)
 	acpi_unmap_table(p);
 }
 
+/* print_wrapped - "acpi: " and @text, broken at blanks into lines of at
+ * most REPORT_COLS (continued with an indent): the boot report fits a
+ * 640x480 screen. A word longer than a line is printed whole. */
+static void print_wrapped(const char *text)
+{
+	static const char prefix[] = "acpi: ", indent[] = "  ";
+	size_t col = sizeof(prefix) - 1;
+
+	kputs(prefix);
+	for (const char *s = text; *s;) {
+		size_t word = 0;
+		while (s[word] && s[word] != ' ')
+			word++;
+		if (s != text && col + 1 + word > REPORT_COLS) {
+			kputs("\n");
+			kputs(indent);
+			col = sizeof(indent) - 1;
+		} else if (s != text) {
+			kputs(" ");
+			col++;
+		}
+		console_write(s, word);
+		col += word;
+		s += word;
+		while (*s == ' ')
+			s++;
+	}
+	kputs("\n");
+}
+
 static void reader_note(void *ctx, const char *msg)
 {
-	kprintf("acpi: %s\n", msg);
+	print_wrapped(msg);
 }
 
 static void parse(const struct handoff *h, enum reach reach, struct acpi_info *out)
@@ -197,6 +227,23 @@ static void print_table_names(void)
 	kputs("\n");
 }
 
+/* print_methods - the reset and power-off line, as two ("reset ...;" and
+ * "S5 ...") when one would not fit REPORT_COLS. */
+static void print_methods(char *methods)
+{
+	char *split = strlen("acpi: ") + strlen(methods) > REPORT_COLS ? methods : NULL;
+
+	while (split && *split && !(split[0] == ';' && split[1] == ' '))
+		split++;
+	if (!split || !*split) {
+		print_wrapped(methods);
+		return;
+	}
+	split[1] = '\0';
+	print_wrapped(methods);
+	print_wrapped(split + 2);
+}
+
 void acpi_init(const struct handoff *h)
 {
 	char methods[METHODS_MAX];
@@ -219,7 +266,7 @@ void acpi_init(const struct handoff *h)
 			"direct map" : "read-only map", info.facs_len, info.facs_hw_signature);
 	}
 	acpi_describe_methods(&info, methods, sizeof(methods));
-	kprintf("acpi: %s\n", methods);
+	print_methods(methods);
 	if (info.bad_tables)
 		kprintf("acpi: %u tables refused (see above)\n", info.bad_tables);
 }
