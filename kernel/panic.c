@@ -24,6 +24,7 @@ void halt_forever(void)
 
 	cli();
 	halt_hook = NULL;   /* once: a hook that faults ends in a plain halt */
+	console_flush();    /* the last words reach the screen */
 	if (hook)
 		hook();
 	for (;;) {
