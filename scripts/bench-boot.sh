@@ -104,7 +104,7 @@ done
 tlog=$work/tsc.log
 tsc_err=
 if boot "$tlog" "passed, [0-9]* failed" --cmdline "selftest=tsc_"; then
-	tsc_err=$(grep -aoE 'short-window error -?[0-9]+ ppm' "$tlog" | head -n 1 | awk '{print $3}')
+	tsc_err=$(grep -aoE 'error -?[0-9]+ ppm' "$tlog" | head -n 1 | awk '{print $2}')
 	grep -aE '^# tsc:' "$tlog" | tr -d '\r' || true
 fi
 
