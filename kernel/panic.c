@@ -38,6 +38,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	cli();
+	console_pager_stop();   /* a panic never waits for a key */
 	if (panicking) {
 		/* The first panic's output path may be what failed. */
 		console_fb_stop();
