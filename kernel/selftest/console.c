@@ -191,3 +191,31 @@ SELFTEST(console_pager)
 	uint32_t k;
 	ST_CHECK(!input_pop(&k), "the pager left key %#x unread", k);
 }
+
+/* Bad input: every byte value, and a line three screens wide, wrap and show. */
+SELFTEST(console_bad_input)
+{
+	unsigned cols, rows;
+	char bytes[256], row[ST_LINE_MAX];
+
+	console_text_size(&cols, &rows);
+	if (!console_has_fb() || rows < 6) {
+		kprintf("# no screen console of 6 rows or more: not tested\n");
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (char)(i == '\n' || i == '\r' || i == '\b' ? ' ' : i);
+	console_write(bytes, sizeof(bytes));
+	kputs("\n");
+	for (unsigned i = 0; i < 3 * cols + 5; i++)
+		kputs("x");
+	kputs("\n");
+	console_flush();
+	for (unsigned r = rows - 5; r < rows - 2; r++) {
+		int n = console_screen_row(r, row, sizeof(row));
+		ST_CHECK(n == (int)cols && row[0] == 'x' && row[cols - 1] == 'x',
+			 "row %u of the wrapped line: %d characters \"%.20s...\", want %u x", r, n,
+			 n >= 0 ? row : "", cols);
+	}
+	ST_CHECK(row_is(rows - 2, "xxxxx"), "the wrapped line's tail: \"%s\"", row_text(rows - 2));
+}
