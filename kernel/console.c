@@ -796,6 +796,45 @@ void console_report(void)
 		kprintf("no back buffer\n");
 }
 
+/* The console kept aside by console_fb_suspend. */
+static struct {
+	bool kept;
+	typeof(fbc) fbc;
+	typeof(hist) hist;
+	typeof(drawn) drawn;
+} aside;
+
+void console_fb_suspend(void)
+{
+	if (aside.kept)
+		return;
+	console_flush();
+	aside.fbc = fbc;
+	aside.hist = hist;
+	aside.drawn = drawn;
+	aside.kept = true;
+	fbc.up = false;
+	pager = (typeof(pager)){ 0 };
+}
+
+void console_fb_resume(void)
+{
+	if (!aside.kept)
+		return;
+	fbc = aside.fbc;
+	hist = aside.hist;
+	drawn = aside.drawn;
+	aside.kept = false;
+	pager = (typeof(pager)){ 0 };
+	gtab.attr = -1;
+	/* The shadow cells were the other console's: draw every cell again. */
+	for (unsigned s = 0; s < fbc.rows; s++)
+		drawn.known[s] = 0;
+	if (fbc.up)
+		input_set_wait_hook(console_flush);
+	console_flush();
+}
+
 void console_fb_stop(void)
 {
 	fbc.up = false;

@@ -94,6 +94,18 @@ void console_report(void);
  * For fault handlers that cannot trust the framebuffer path. */
 void console_fb_stop(void);
 
+/*
+ * console_fb_suspend / console_fb_resume - for the self-tests: suspend
+ * flushes the screen console and keeps its state aside (framebuffer,
+ * scrollback, back buffer) with the screen off, so that console_init_fb
+ * may start another (on a test framebuffer in RAM); resume drops that
+ * one and brings the kept console back, drawing every cell again. One
+ * console is kept at most; a second suspend and a resume without a
+ * suspend do nothing.
+ */
+void console_fb_suspend(void);
+void console_fb_resume(void);
+
 /* True if that output is up. */
 bool console_has_serial(void);
 bool console_has_fb(void);
