@@ -398,12 +398,13 @@ static void fill_rect(unsigned x0, unsigned x1, unsigned y0, unsigned y1)
 		fill_px(line, x1 - x0, fbc.palette[CON_DEFAULT_BG]);
 }
 
-/* Screen row @r, cells [c0, c1): the background, or slab @s's pixels. */
+/* Screen row @r, cells [c0, c1): the background colour. */
 static void fb_blank_cells(unsigned r, unsigned c0, unsigned c1)
 {
 	fill_rect(c0 * fbc.fw, c1 * fbc.fw, r * fbc.fh, (r + 1) * fbc.fh);
 }
 
+/* Screen row @r, cells [c0, c1): slab @s's pixels. */
 static void fb_copy_cells(unsigned r, unsigned s, unsigned c0, unsigned c1)
 {
 	size_t off = (size_t)c0 * fbc.fw * fbc.pf.bytes, n = (size_t)(c1 - c0) * fbc.fw * fbc.pf.bytes;
