@@ -14,6 +14,7 @@
 #   make host-test  host unit tests only
 #   make boot-test  boot tests only
 #   make bench      host benchmarks of the mm/ code
+#   make bench-boot boot phases under -icount (scripts/bench-boot.sh)
 #   make fuzz       fuzz the map parsers and the planner for FUZZ_SECONDS
 #                   (default 300) with scripts/fuzz.sh; run it after
 #                   touching a parser, the planner or the allocator's sizing
@@ -178,6 +179,11 @@ test: all $(HOST_TESTS)
 
 bench: $(HOST_BENCHES)
 	@for b in $(HOST_BENCHES); do $$b || exit 1; done
+
+# Where the boot's time goes, phase by phase, under -icount (README).
+.PHONY: bench-boot
+bench-boot: all
+	@scripts/bench-boot.sh
 
 # Fuzz for FUZZ_SECONDS (clang with libFuzzer); crashes land in
 # build/fuzz/crash-*. scripts/fuzz.sh --merge keeps the corpus small.

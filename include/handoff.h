@@ -34,14 +34,19 @@ struct handoff_fb {
 	uint32_t mask_r, mask_g, mask_b, mask_x;  /* FB_BITMASK only */
 };
 
-/* Boot phases timed with the TSC. */
+/* Boot phases timed with the TSC: the loader stamps the first four, the
+ * kernel the rest (kernel/main.c; scripts/bench-boot.sh reads them). */
 enum boot_phase {
 	PHASE_LOADER_START,
 	PHASE_MAP_READ,
 	PHASE_PT_BUILT,
 	PHASE_EXIT_BS,
 	PHASE_KERNEL_ENTRY,
-	PHASE_KERNEL_INIT,
+	PHASE_MEMORY_INIT,      /* page tables, frames, PAT, MMIO region */
+	PHASE_KERNEL_INIT,      /* and the screen console up */
+	PHASE_REPORT,           /* the boot report printed */
+	PHASE_DEVICES,          /* ACPI, APICs, HPET/TSC, PCI probed */
+	PHASE_READY,            /* "carto: ready" written and on screen */
 	PHASE_COUNT
 };
 

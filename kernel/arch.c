@@ -383,6 +383,7 @@ static void trap_report(const struct trap_frame *f)
 {
 	uint64_t cr2 = read_cr2();
 
+	console_pager_stop();   /* a fault report never waits for a key */
 	print_header(f);
 	print_overflow(f, cr2);
 	print_registers(f);

@@ -105,31 +105,112 @@ static void ioapic_probe(const struct acpi_info *ai)
 
 /* ---- HPET and the TSC ---------------------------------------------------------- */
 
-/*
- * calibrate_tsc - TSC ticks per second, counted over TSC_CALIBRATE_NS of
- * the HPET main counter (which must be running). 0 if the counter does not
- * advance.
- */
-static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64)
+/* One HPET counter read and the TSC at its middle. */
+static uint64_t hpet_read_timed(vaddr_t hpet, uint64_t *tsc)
+{
+	uint64_t t0 = rdtsc(), c = mmio_read64(hpet + HPET_REG_COUNTER), t1 = rdtsc();
+
+	*tsc = t0 + (t1 - t0) / 2;
+	return c;
+}
+
+/* calibrate_tsc - see tsc_hz_from_hpet; @counter_64 false masks the
+ * counter to its 32 bits. */
+static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64, uint64_t window_ns)
 {
 	uint64_t mask = counter_64 ? ~0ull : 0xffffffffull;
-	uint64_t want = TSC_CALIBRATE_NS * FS_PER_NS / period_fs;
-	uint64_t c0 = mmio_read64(hpet + HPET_REG_COUNTER), t0 = rdtsc(), ticks = 0, t1;
+	uint64_t want = window_ns * FS_PER_NS / period_fs, t0, t1, c, c0, ticks = 0;
+	unsigned reads = 0;
 
-	for (unsigned reads = 0; ticks < want; reads++) {
-		if (reads == CALIBRATE_MAX_READS)
+	if (!want)
+		want = 1;
+	c = hpet_read_timed(hpet, &t0);
+	do {                                   /* start on an edge */
+		if (++reads == CALIBRATE_MAX_READS)
 			return 0;
-		ticks = (mmio_read64(hpet + HPET_REG_COUNTER) - c0) & mask;
+		c0 = hpet_read_timed(hpet, &t0);
+	} while (c0 == c);
+	while (ticks < want) {
+		if (++reads == CALIBRATE_MAX_READS)
+			return 0;
+		ticks = (hpet_read_timed(hpet, &t1) - c0) & mask;
 	}
-	t1 = rdtsc();
 	uint64_t ns = ticks * period_fs / FS_PER_NS;
 	return ns ? (t1 - t0) * NS_PER_S / ns : 0;
+}
+
+uint64_t tsc_hz_from_hpet(uint64_t window_ns)
+{
+	if (!dev.hpet || !dev.hpet_period_fs)
+		return 0;
+	return calibrate_tsc(dev.hpet, dev.hpet_period_fs,
+			     mmio_read64(dev.hpet + HPET_REG_CAP) & HPET_CAP_COUNTER_64, window_ns);
+}
+
+const char *tsc_source_name(enum tsc_source src)
+{
+	static const char *const names[] = {
+		[TSC_NONE] = "none", [TSC_CPUID_15] = "CPUID leaf 0x15",
+		[TSC_CPUID_16] = "CPUID leaf 0x16", [TSC_HPET] = "HPET",
+	};
+	return (unsigned)src < ARRAY_SIZE(names) ? names[src] : "?";
+}
+
+/*
+ * tsc_from_cpuid - the TSC frequency the CPU states: leaf 0x15 gives the
+ * TSC/crystal ratio EBX/EAX and the crystal's Hz in ECX; without the
+ * crystal, leaf 0x16 EAX is the base frequency in MHz (Intel SDM vol. 2,
+ * CPUID). 0 if the CPU states neither (QEMU's TCG CPUs, AMD).
+ */
+static uint64_t tsc_from_cpuid(enum tsc_source *src)
+{
+	uint32_t max = cpuid(0, 0).eax;
+
+	if (max >= 0x15) {
+		struct cpuid_regs r = cpuid(0x15, 0);
+		if (r.eax && r.ebx && r.ecx) {
+			*src = TSC_CPUID_15;
+			return (uint64_t)r.ecx * r.ebx / r.eax;
+		}
+	}
+	if (max >= 0x16) {
+		uint32_t mhz = cpuid(0x16, 0).eax & 0xffff;
+		if (mhz) {
+			*src = TSC_CPUID_16;
+			return (uint64_t)mhz * 1000000;
+		}
+	}
+	return 0;
+}
+
+static void tsc_calibrate(void)
+{
+	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
+			 (cpuid(0x80000007u, 0).edx & (1u << 8));
+
+	dev.tsc_hz = tsc_from_cpuid(&dev.tsc_source);
+	if (!dev.tsc_hz && dev.hpet_period_fs) {
+		dev.tsc_hz = tsc_hz_from_hpet(TSC_CALIBRATE_NS);
+		dev.tsc_source = dev.tsc_hz ? TSC_HPET : TSC_NONE;
+	}
+	if (!dev.tsc_hz) {
+		kprintf("tsc: not calibrated: no CPUID frequency leaf and %s\n",
+			dev.hpet_period_fs ? "the HPET counter did not advance" : "no HPET");
+		return;
+	}
+	if (dev.tsc_source == TSC_HPET)
+		kprintf("tsc: %lu.%03lu MHz (counted over %lu us of HPET time)%s\n",
+			dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000,
+			invariant ? ", invariant" : "");
+	else
+		kprintf("tsc: %lu.%03lu MHz (%s)%s\n", dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000,
+			tsc_source_name(dev.tsc_source), invariant ? ", invariant" : "");
 }
 
 static void hpet_probe(const struct acpi_info *ai)
 {
 	if (!ai->have_hpet) {
-		kprintf("hpet: no HPET table: TSC not calibrated\n");
+		kprintf("hpet: no HPET table\n");
 		return;
 	}
 	dev.hpet_pa = ai->hpet_addr;
@@ -152,16 +233,6 @@ static void hpet_probe(const struct acpi_info *ai)
 	kprintf("hpet: %lu timers, %s counter%s\n", ((cap >> 8) & 0x1f) + 1,
 		cap & HPET_CAP_COUNTER_64 ? "64-bit" : "32-bit",
 		config & HPET_CONFIG_ENABLE ? "" : " (enabled now)");
-	dev.tsc_hz = calibrate_tsc(dev.hpet, period, cap & HPET_CAP_COUNTER_64);
-	if (!dev.tsc_hz) {
-		kprintf("tsc: not calibrated: the HPET counter did not advance\n");
-		return;
-	}
-	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
-			 (cpuid(0x80000007u, 0).edx & (1u << 8));
-	kprintf("tsc: %lu.%03lu MHz (counted over %lu ms of HPET time)%s\n",
-		dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000000,
-		invariant ? ", invariant" : "");
 }
 
 /* ---- PCIe ---------------------------------------------------------------- */
@@ -257,6 +328,7 @@ void devices_init(const struct handoff *h)
 	lapic_probe(ai);
 	ioapic_probe(ai);
 	hpet_probe(ai);
+	tsc_calibrate();
 	pci_probe(ai);
 }
 

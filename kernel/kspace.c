@@ -5,6 +5,7 @@
 #include "fatal.h"
 #include "physmem.h"
 #include "cpu.h"
+#include "dmap.h"
 #include "kspace.h"
 #include "lib.h"
 #include "panic.h"
@@ -121,4 +122,16 @@ uint32_t kspace_pool_chunks(void)
 struct pt_window *kspace_window(void)
 {
 	return &kpool;
+}
+
+void *kspace_ram(size_t bytes)
+{
+	unsigned order = 0;
+	paddr_t pa;
+
+	while (order < FRAME_MAX_ORDER && ((size_t)PAGE_SIZE << order) < bytes)
+		order++;
+	if (((size_t)PAGE_SIZE << order) < bytes || frames_alloc(order, 0, &pa) != E_OK)
+		return NULL;
+	return (void *)phys_to_dmap(pa);
 }

@@ -31,6 +31,15 @@ void pat_init(void);
  */
 void kspace_drop_identity(const struct handoff *h);
 
+/*
+ * kspace_ram - @bytes (rounded up to a power-of-two number of pages) of
+ * RAM from the frame allocator, for the kernel's own data, not zeroed.
+ * Returns where the kernel reaches it, or NULL if no block that size is
+ * free. The one place that turns such frames into a pointer: the direct
+ * map today, a kernel mapping in an addressing mode without one.
+ */
+void *kspace_ram(size_t bytes);
+
 /* Page-table frames in use and pool chunks, for the boot report. */
 uint64_t kspace_pt_frames(void);
 uint32_t kspace_pool_chunks(void);

@@ -14,7 +14,7 @@ extern const char __data_start[], __data_end[];
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"loader start", "map read", "page tables", "exit boot services",
-	"kernel entry", "kernel init",
+	"kernel entry", "memory init", "kernel init", "report", "devices", "ready",
 };
 
 static void report_memory(const struct handoff *h)
@@ -85,14 +85,18 @@ static void report_devices(const struct handoff *h)
 		kprintf("; ACPI RSDP %lx (rev %u)\n", h->rsdp, h->rsdp_revision);
 	else
 		kprintf("; no ACPI RSDP\n");
+	console_report();
 }
 
-static void report_phases(const struct handoff *h)
+void report_phases(const struct handoff *h)
 {
 	kprintf("boot phases (TSC ticks since loader start):");
-	for (unsigned i = 1; i < PHASE_COUNT; i++)
-		kprintf("%s %s %lu", i == 1 || i == 4 ? "\n " : ",", phase_names[i],
-			h->tsc[i] - h->tsc[PHASE_LOADER_START]);
+	for (unsigned i = 1; i < PHASE_COUNT; i++) {
+		if (!h->tsc[i])
+			continue;   /* not reached yet */
+		kprintf("%s %s %lu", i == 1 || i == PHASE_KERNEL_ENTRY || i == PHASE_REPORT ?
+			"\n " : ",", phase_names[i], h->tsc[i] - h->tsc[PHASE_LOADER_START]);
+	}
 	kprintf("\n  exit boot services took %u tries; loader -> kernel entry %lu ticks\n",
 		h->exit_bs_tries, h->tsc[PHASE_KERNEL_ENTRY] - h->tsc[PHASE_LOADER_START]);
 }
@@ -179,5 +183,4 @@ void boot_report(const struct handoff *h)
 		report_fw_map(h);
 	report_paging(h);
 	report_devices(h);
-	report_phases(h);
 }
