@@ -18,6 +18,8 @@ const struct cmdline_option cmdline_options[] = {
 	{ "gdb", CMDLINE_FLAG, "gdb", "make the loader wait for a debugger (make debug)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
+	{ "reboot", CMDLINE_FLAG, "reboot", "reboot once the kernel is ready (kernel/power.h)" },
+	{ "poweroff", CMDLINE_FLAG, "poweroff", "switch the machine off once the kernel is ready" },
 };
 const size_t cmdline_option_count = sizeof(cmdline_options) / sizeof(cmdline_options[0]);
 

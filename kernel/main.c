@@ -12,8 +12,10 @@
 #include "klib.h"
 #include "kspace.h"
 #include "devices.h"
+#include "efirt.h"
 #include "mmio.h"
 #include "panic.h"
+#include "power.h"
 #include "report.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
@@ -73,11 +75,17 @@ void kernel_main(struct handoff *hv)
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
 	devices_init(h);
+	efirt_init(h);
+	power_init(h);
 	mmio_report();
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 
 	boot_hooks_run(BOOT_READY, h);   /* the self-tests: "crash=WORD", "selftest" */
+	if (cmdline_has(h->cmdline, "poweroff"))
+		power_off();
+	if (cmdline_has(h->cmdline, "reboot"))
+		power_reboot();
 	for (;;)
 		hlt();
 }
