@@ -293,8 +293,9 @@ static bool go_virtual(const struct handoff *h)
 	uint64_t bytes = build_vmap(h), st;
 
 	if (!svam) {
-		kprintf("efi runtime: SetVirtualAddressMap at %lx is not in runtime code; not used\n",
-			table_word(RT_OFF_SET_VAMAP));
+		kprintf("efi runtime: SetVirtualAddressMap at %lx lies outside the firmware's "
+			"runtime code (in memory the kernel may reuse): not called; runtime services "
+			"not used\n", table_word(RT_OFF_SET_VAMAP));
 		return false;
 	}
 	map_pieces(true);
@@ -310,6 +311,26 @@ static bool go_virtual(const struct handoff *h)
 }
 
 /* ---- init and report ---------------------------------------------------------------- */
+
+/* With "fwmap": the Memory Attributes Table as the firmware gave it, one
+ * line per entry (type, start, pages, attributes), for the boot tests. */
+static void dump_mat(const struct handoff *h)
+{
+	struct efi_mat_header mh;
+
+	if (h->efi_mat_status != HANDOFF_MAT_COPIED || h->efi_mat_size < sizeof(mh))
+		return;
+	memcpy(&mh, h->efi_mat, sizeof(mh));
+	kprintf("efi memory attributes table: version %u, %u entries of %u bytes\n", mh.version,
+		mh.entries, mh.desc_size);
+	for (uint32_t i = 0; i < mh.entries && mh.desc_size >= sizeof(struct efi_mem_desc) &&
+	     sizeof(mh) + (uint64_t)(i + 1) * mh.desc_size <= h->efi_mat_size; i++) {
+		struct efi_mem_desc d;
+		memcpy(&d, h->efi_mat + sizeof(mh) + (size_t)i * mh.desc_size, sizeof(d));
+		kprintf("  mat %u 0x%016lx 0x%lx 0x%016lx\n", d.type, d.phys_start, d.num_pages, d.attr);
+	}
+	kprintf("end of table\n");
+}
 
 static const void *mat_of(const struct handoff *h, size_t *size)
 {
@@ -384,6 +405,8 @@ static bool setup(const struct handoff *h)
 			h->efi_desc_size, EFIRT_DESC_MAX);
 		return false;
 	}
+	if (cmdline_has(h->cmdline, "fwmap"))
+		dump_mat(h);
 	mat = mat_of(h, &mat_size);
 	st = efirt_plan_build(&plan, (const void *)phys_to_dmap(h->fw_map_pa), h->fw_map_size,
 			      h->efi_desc_size, h->efi_desc_version, mat, mat_size, EFIRT_BASE,
