@@ -286,6 +286,21 @@ static uint64_t build_vmap(const struct handoff *h)
 	return (uint64_t)plan.descs * h->efi_desc_size;
 }
 
+/* The name of the firmware map type at physical @pa ("none" if no
+ * descriptor holds it), for reports. */
+static const char *fw_type_at(const struct handoff *h, paddr_t pa)
+{
+	const uint8_t *map = (const uint8_t *)phys_to_dmap(h->fw_map_pa);
+
+	for (uint64_t off = 0; off + h->efi_desc_size <= h->fw_map_size; off += h->efi_desc_size) {
+		struct efi_mem_desc d;
+		memcpy(&d, map + off, sizeof(d));
+		if (pa >= d.phys_start && (pa - d.phys_start) >> PAGE_SHIFT < d.num_pages)
+			return efi_mem_type_name(d.type);
+	}
+	return "none";
+}
+
 /* SetVirtualAddressMap with the identity copy in place; false if it failed. */
 static bool go_virtual(const struct handoff *h)
 {
@@ -294,8 +309,9 @@ static bool go_virtual(const struct handoff *h)
 
 	if (!svam) {
 		kprintf("efi runtime: SetVirtualAddressMap at %lx lies outside the firmware's "
-			"runtime code (in memory the kernel may reuse): not called; runtime services "
-			"not used\n", table_word(RT_OFF_SET_VAMAP));
+			"runtime code (in %s memory, which is not kept for the firmware): not called; "
+			"runtime services not used\n", table_word(RT_OFF_SET_VAMAP),
+			fw_type_at(h, table_word(RT_OFF_SET_VAMAP)));
 		return false;
 	}
 	map_pieces(true);
