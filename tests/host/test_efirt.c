@@ -196,6 +196,100 @@ static void test_bad_map(void)
 	TAP_CHECK(build(NULL, 0, 48, 1, NULL, 0) == E_OK && plan.count == 0, "no runtime regions: empty plan");
 }
 
+/* ---- random maps and MATs: the plan's invariants hold whatever comes in ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? rng % n : rng;
+}
+
+/* A random descriptor: mostly sane, sometimes broken in one field. */
+static void random_desc(struct efi_mem_desc *d, bool mat)
+{
+	static const uint32_t types[] = { EFI_RT_CODE, EFI_RT_DATA, EFI_RT_CODE, EFI_RT_DATA,
+					  EFI_MMIO, EFI_CONVENTIONAL, EFI_BS_DATA, EFI_RESERVED };
+	static const uint64_t attrs[] = { 0, EFI_MEMORY_RO, EFI_MEMORY_XP, EFI_MEMORY_RO | EFI_MEMORY_XP,
+					  EFI_MEMORY_WB, CAPS };
+
+	d->type = types[rnd(ARRAY_SIZE(types))];
+	d->phys_start = 0x1f000000 + rnd(64) * 0x1000;
+	d->num_pages = 1 + rnd(8);
+	d->attr = attrs[rnd(ARRAY_SIZE(attrs))] | (mat || rnd(4) ? RT : 0);
+	switch (rnd(40)) {
+	case 0: d->num_pages = 0; break;
+	case 1: d->phys_start |= 0x10; break;
+	case 2: d->num_pages = UINT64_MAX / 0x1000; break;
+	case 3: d->phys_start = MAXP - 0x1000; break;
+	default: break;
+	}
+}
+
+/* Check a successful plan against the descriptors it came from. */
+static const char *plan_invariant(void)
+{
+	uint64_t pieces = 0, descs = 0;
+
+	for (uint32_t i = 0; i < plan.count; i++) {
+		const struct efirt_piece *p = &plan.piece[i];
+		if ((p->flags & MAP_WRITE) && (p->flags & MAP_EXEC))
+			return "a piece is W+X";
+		if (p->size == 0 || p->pa % 4096 || p->size % 4096 || p->va != BASE + p->pa)
+			return "a piece is empty, unaligned or not at base + pa";
+		if (i && p->pa < plan.piece[i - 1].pa + plan.piece[i - 1].size)
+			return "pieces unsorted or overlapping";
+		const struct efirt_desc *d = NULL;
+		for (uint32_t k = 0; k < plan.descs; k++)
+			if (plan.desc[k].pa <= p->pa && p->pa + p->size <= plan.desc[k].end)
+				d = &plan.desc[k];
+		if (!d || d->type != p->type)
+			return "a piece lies outside its runtime descriptor";
+		pieces += p->size;
+	}
+	for (uint32_t k = 0; k < plan.descs; k++)
+		descs += plan.desc[k].end - plan.desc[k].pa;
+	return pieces == descs ? NULL : "the pieces do not cover the runtime descriptors exactly";
+}
+
+static void test_random(void)
+{
+	static struct desc48 map[24];
+	static struct mat m;
+	unsigned ok = 0, refused = 0, bad = 0;
+	const char *why = NULL;
+
+	for (int round = 0; round < 20000; round++) {
+		size_t n = rnd(ARRAY_SIZE(map) + 1), k = rnd(9);
+		for (size_t i = 0; i < n; i++)
+			random_desc(&map[i].d, false);
+		memset(&m, 0, sizeof(m));
+		m.h = (struct efi_mat_header){ 1 + (uint32_t)(rnd(20) == 0), (uint32_t)k,
+					       sizeof(struct desc48), 0 };
+		for (size_t i = 0; i < k && i < ARRAY_SIZE(m.e); i++)
+			random_desc(&m.e[i].d, true);
+		size_t msize = rnd(10) ? sizeof(m) : rnd(sizeof(m));
+		int st = build(map, n * sizeof(map[0]), sizeof(map[0]), 1, rnd(3) ? &m : NULL, msize);
+		if (st == E_OK && (why = plan_invariant()) != NULL) {
+			bad++;
+			break;
+		}
+		if (st != E_OK && plan.count != 0) {
+			why = "a refused plan has pieces";
+			bad++;
+			break;
+		}
+		*(st == E_OK ? &ok : &refused) += 1;
+	}
+	TAP_CHECK(bad == 0, "20000 random maps and MATs: every plan keeps its invariants%s%s",
+		  why ? ": " : "", why ? why : "");
+	TAP_CHECK(ok > 1000 && refused > 1000, "both outcomes were exercised (%u plans, %u refused)",
+		  ok, refused);
+}
+
 static void test_time(void)
 {
 	struct efi_time t = { 2026, 12, 1, 16, 42, 3, 0, 0, EFI_UNSPECIFIED_TIMEZONE, 0, 0 };
@@ -233,6 +327,7 @@ int main(void)
 	test_mat();
 	test_bad_mat();
 	test_bad_map();
+	test_random();
 	test_time();
 	return tap_done();
 }
