@@ -490,9 +490,15 @@ static uint64_t call_service(enum efirt_service svc, uint32_t off, uint64_t a0, 
 {
 	uint64_t st;
 
+	efirt_fn fn = table_fn(off, true);   /* read again: the table is firmware data */
+
 	if (!efirt_service_usable(svc, NULL))
 		return EFIRT_UNSUPPORTED;
-	st = efirt_call(svc, table_fn(off, true), a0, a1, a2, a3);
+	if (!fn) {
+		rt.why_not[svc] = "its pointer is not in the firmware's runtime code";
+		return EFIRT_UNSUPPORTED;
+	}
+	st = efirt_call(svc, fn, a0, a1, a2, a3);
 	if (st == EFIRT_UNSUPPORTED)
 		rt.why_not[svc] = "the firmware answers EFI_UNSUPPORTED";
 	return st;

@@ -142,8 +142,9 @@ void power_init(const struct handoff *h)
 	const char *off;
 
 	uboot = strncmp(h->fw_vendor, UBOOT_VENDOR, sizeof(UBOOT_VENDOR) - 1) == 0;
-	if (uboot && efi_reset_ok())
-		kprintf("power: not using EFI ResetSystem(shutdown): U-Boot's spins forever on x86\n");
+	if (uboot)
+		kprintf("power: EFI ResetSystem(shutdown) is never used under U-Boot: it spins "
+			"forever on x86\n");
 	off = first_available(off_methods, ARRAY_SIZE(off_methods));
 	kprintf("power: reboot by %s; power-off by %s\n",
 		first_available(reboot_methods, ARRAY_SIZE(reboot_methods)),
