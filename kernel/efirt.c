@@ -118,11 +118,11 @@ static void report_fault(void)
 	const struct efirt_fault *x = &rt.fault;
 
 	console_set_color(CON_YELLOW, CON_BLACK);
-	kprintf("efi runtime: firmware fault in %s: %s %s at RIP %lx (%s), CR2 %lx, error %lx; "
-		"%s marked broken, the kernel goes on\n", efirt_service_name(x->service),
-		exc_mnemonic(x->vector), exc_name(x->vector), x->rip,
-		x->rip_in_firmware ? "in the firmware's runtime code" : "outside the firmware's regions",
-		x->cr2, x->error, efirt_service_name(x->service));
+	kprintf("efi runtime: firmware fault in %s: %s %s\n", efirt_service_name(x->service),
+		exc_mnemonic(x->vector), exc_name(x->vector));
+	kprintf("  at RIP %lx (%s),\n  CR2 %lx, error %lx; %s is marked broken, the kernel goes on\n",
+		x->rip, x->rip_in_firmware ? "in the firmware's runtime regions" :
+		"outside the firmware's regions", x->cr2, x->error, efirt_service_name(x->service));
 	console_set_color(CON_DEFAULT_FG, CON_DEFAULT_BG);
 }
 
@@ -173,7 +173,8 @@ static void note_problem(void *ctx, enum efirt_problem p, uint32_t index, paddr_
 	if (p == EFIRT_MAP_DESC_SIZE || p == EFIRT_MAP_DESC_VERSION || p == EFIRT_MAT_HEADER)
 		kprintf("efi runtime: %s\n", efirt_problem_name(p));
 	else
-		kprintf("efi runtime: %s %u [%lx, %lx): %s\n", what, index, s, e, efirt_problem_name(p));
+		kprintf("efi runtime: %s %u [%lx, %lx):\n  %s\n", what, index, s, e,
+			efirt_problem_name(p));
 	if (efirt_problem_drops_mat(p))
 		kprintf("efi runtime: the Memory Attributes Table is not used; mapping by type\n");
 }
@@ -191,8 +192,8 @@ static bool claim_all(void)
 		int st = resource_claim(mmio_registry(), d->pa, d->end, owner_of(d->type),
 					MAP_CACHE_OF(p->flags), RESOURCE_BUSY, &got[i]);
 		if (st != E_OK) {
-			kprintf("efi runtime: cannot claim [%lx, %lx) (%s): %s%s%s\n", d->pa, d->end,
-				owner_of(d->type), status_name(st), got[i] ? ", held by " : "",
+			kprintf("efi runtime: cannot claim [%lx, %lx) for %s:\n  %s%s%s\n", d->pa,
+				d->end, owner_of(d->type), status_name(st), got[i] ? ", held by " : "",
 				got[i] ? got[i]->owner : "");
 			while (i-- > 0)
 				resource_release(mmio_registry(), got[i]);
@@ -254,8 +255,8 @@ static const char *check_table(paddr_t pa)
 		return "the runtime-services table's size is wrong or runs past its region";
 	rt.table_size = size;
 	if (!(p->flags & MAP_WRITE))
-		kprintf("efi runtime: the runtime-services table lies in a read-only region "
-			"(%s): the firmware cannot update it after SetVirtualAddressMap\n",
+		kprintf("efi runtime: the runtime-services table lies in read-only %s:\n"
+			"  the firmware cannot update it after SetVirtualAddressMap\n",
 			efi_mem_type_name(p->type));
 	return NULL;
 }
@@ -308,9 +309,9 @@ static bool go_virtual(const struct handoff *h)
 	uint64_t bytes = build_vmap(h), st;
 
 	if (!svam) {
-		kprintf("efi runtime: SetVirtualAddressMap at %lx lies outside the firmware's "
-			"runtime code (in %s memory, which is not kept for the firmware): not called; "
-			"runtime services not used\n", table_word(RT_OFF_SET_VAMAP),
+		kprintf("efi runtime: SetVirtualAddressMap at %lx lies outside the runtime\n"
+			"  code, in %s memory, which is not kept for the firmware:\n"
+			"  not called; runtime services not used\n", table_word(RT_OFF_SET_VAMAP),
 			fw_type_at(h, table_word(RT_OFF_SET_VAMAP)));
 		return false;
 	}
@@ -319,8 +320,8 @@ static bool go_virtual(const struct handoff *h)
 			h->efi_desc_version, (uint64_t)vmap);
 	unmap_identity();
 	if (st != EFIRT_SUCCESS) {
-		kprintf("efi runtime: SetVirtualAddressMap failed: status %lx (%s); not used\n", st,
-			efirt_status_name(st));
+		kprintf("efi runtime: SetVirtualAddressMap failed: status %lx (%s);\n"
+			"  runtime services not used\n", st, efirt_status_name(st));
 		return false;
 	}
 	return true;
@@ -338,7 +339,7 @@ static void dump_mat(const struct handoff *h)
 		return;
 	memcpy(&mh, h->efi_mat, sizeof(mh));
 	kprintf("efi memory attributes table: version %u, %u entries of %u bytes\n", mh.version,
-		mh.entries, mh.desc_size);
+		mh.entries, mh.desc_size);   /* fwmap only: a report line, kept short */
 	for (uint32_t i = 0; i < mh.entries && mh.desc_size >= sizeof(struct efi_mem_desc) &&
 	     sizeof(mh) + (uint64_t)(i + 1) * mh.desc_size <= h->efi_mat_size; i++) {
 		struct efi_mem_desc d;
@@ -353,18 +354,19 @@ static const void *mat_of(const struct handoff *h, size_t *size)
 	switch (h->efi_mat_status) {
 	case HANDOFF_MAT_COPIED:
 		*size = h->efi_mat_size;
+		kprintf("efi runtime: Memory Attributes Table (MAT) of %u bytes\n", h->efi_mat_size);
 		return h->efi_mat;
 	case HANDOFF_MAT_TOO_BIG:
-		kprintf("efi runtime: the Memory Attributes Table (%u bytes) is larger than the "
-			"hand-off's %u: not used; mapping by type\n", h->efi_mat_size, HANDOFF_MAT_MAX);
+		kprintf("efi runtime: the Memory Attributes Table (%u bytes) is larger than\n"
+			"  the hand-off's %u: not used; mapping by type\n", h->efi_mat_size,
+			HANDOFF_MAT_MAX);
 		break;
 	case HANDOFF_MAT_BAD_HEADER:
-		kprintf("efi runtime: the Memory Attributes Table's header is wrong: not used; "
-			"mapping by type\n");
+		kprintf("efi runtime: the Memory Attributes Table's header is wrong:\n"
+			"  not used; mapping by type\n");
 		break;
 	default:
-		kprintf("efi runtime: no Memory Attributes Table: mapping runtime code RX and data "
-			"RW+NX by type\n");
+		kprintf("efi runtime: no Memory Attributes Table: code mapped RX, data RW+NX\n");
 		break;
 	}
 	*size = 0;
@@ -379,15 +381,16 @@ static void print_plan(void)
 	for (uint32_t i = 0; i < plan.count; i++) {
 		const struct efirt_piece *p = &plan.piece[i];
 		*(p->type == EFI_RT_CODE ? &code : p->type == EFI_RT_DATA ? &data : &other) += p->size;
-		kprintf("  efirt [%016lx, %016lx) -> %lx %s%s%s %s %s (%s)\n", p->pa, p->pa + p->size,
-			p->va, "r", p->flags & MAP_WRITE ? "w" : "-", p->flags & MAP_EXEC ? "x" : "-",
+		kprintf("  efirt [%016lx, %016lx) r%s%s %s %s %s\n", p->pa, p->pa + p->size,
+			p->flags & MAP_WRITE ? "w" : "-", p->flags & MAP_EXEC ? "x" : "-",
 			MAP_CACHE_OF(p->flags) == CACHE_WB ? "WB" : "UC", efi_mem_type_name(p->type),
 			p->from_mat ? "MAT" : "type");
 	}
-	kprintf("efi runtime: %u regions, %u pieces: code %s, data %s, other %s, at %lx + phys; "
-		"permissions %s\n", plan.descs, plan.count, kfmt_size(code, a, sizeof(a)),
-		kfmt_size(data, b, sizeof(b)), kfmt_size(other, c, sizeof(c)), EFIRT_BASE,
-		plan.mat_used ? "from the Memory Attributes Table" : "by type");
+	kprintf("efi runtime: %u regions in %u pieces, mapped at %lx + phys\n", plan.descs,
+		plan.count, EFIRT_BASE);
+	kprintf("  code %s, data %s, other %s; permissions %s\n", kfmt_size(code, a, sizeof(a)),
+		kfmt_size(data, b, sizeof(b)), kfmt_size(other, c, sizeof(c)),
+		plan.mat_used ? "from the MAT" : "by type");
 }
 
 /* Check the two services Carto uses after SetVirtualAddressMap. */
@@ -400,7 +403,7 @@ static void check_services(void)
 	for (size_t i = 0; i < ARRAY_SIZE(used); i++)
 		if (!table_fn(used[i].off, true)) {
 			rt.why_not[used[i].svc] = "its pointer is not in the firmware's runtime code";
-			kprintf("efi runtime: %s at %lx: %s\n", efirt_service_name(used[i].svc),
+			kprintf("efi runtime: %s at %lx:\n  %s\n", efirt_service_name(used[i].svc),
 				table_word(used[i].off), rt.why_not[used[i].svc]);
 		}
 }
@@ -428,7 +431,7 @@ static bool setup(const struct handoff *h)
 			      h->efi_desc_size, h->efi_desc_version, mat, mat_size, EFIRT_BASE,
 			      EFIRT_MAX_PHYS, note_problem, NULL);
 	if (st != E_OK || plan.count == 0) {
-		kprintf("efi runtime: %s; not used\n", st != E_OK ? "the memory map's runtime "
+		kprintf("efi runtime: %s;\n  not used\n", st != E_OK ? "the memory map's runtime "
 			"entries cannot be mapped safely" : "the memory map has no runtime regions");
 		return false;
 	}
@@ -437,7 +440,7 @@ static bool setup(const struct handoff *h)
 		return false;
 	map_pieces(false);
 	if ((bad = check_table(h->efi_rt)) != NULL) {
-		kprintf("efi runtime: %s (at %lx); not used\n", bad, h->efi_rt);
+		kprintf("efi runtime: %s\n  (table at %lx): runtime services not used\n", bad, h->efi_rt);
 		return false;
 	}
 	return go_virtual(h);
@@ -459,8 +462,8 @@ static void report_time(void)
 	if (st != EFIRT_SUCCESS)
 		kprintf("efi time: GetTime failed: status %lx (%s)\n", st, efirt_status_name(st));
 	else if ((bad = efi_time_check(&t)) != NULL)
-		kprintf("efi time: the firmware's time has a bad %s (%04u-%02u-%02u %02u:%02u:%02u "
-			"zone %d): not shown as a date\n", bad, t.year, t.month, t.day, t.hour,
+		kprintf("efi time: the firmware's time has a bad %s, not shown as a date:\n"
+			"  %u-%u-%u %u:%u:%u zone %d\n", bad, t.year, t.month, t.day, t.hour,
 			t.minute, t.second, t.time_zone);
 	else {
 		efi_time_format(&t, buf, sizeof(buf));
@@ -473,10 +476,10 @@ void efirt_init(const struct handoff *h)
 	rt.available = setup(h);
 	if (rt.available) {
 		check_services();
-		kprintf("efi runtime: SetVirtualAddressMap done (table rev %u.%u, %u bytes); "
-			"nothing of the firmware is mapped in the lower half\n",
+		kprintf("efi runtime: SetVirtualAddressMap done; table rev %u.%u, %u bytes\n",
 			(uint32_t)(table_word(8) >> 16) & 0xffff, (uint32_t)table_word(8) & 0xffff,
 			rt.table_size);
+		kprintf("  the identity copy is gone: nothing mapped in the lower half\n");
 	}
 	report_time();
 }

@@ -143,12 +143,11 @@ void power_init(const struct handoff *h)
 
 	uboot = strncmp(h->fw_vendor, UBOOT_VENDOR, sizeof(UBOOT_VENDOR) - 1) == 0;
 	if (uboot)
-		kprintf("power: EFI ResetSystem(shutdown) is never used under U-Boot: it spins "
-			"forever on x86\n");
+		kprintf("power: never using U-Boot's EFI ResetSystem(shutdown): it spins\n");
 	off = first_available(off_methods, ARRAY_SIZE(off_methods));
-	kprintf("power: reboot by %s; power-off by %s\n",
-		first_available(reboot_methods, ARRAY_SIZE(reboot_methods)),
-		off ? off : "none (a message that it is safe to switch off)");
+	kprintf("power: reboot method: %s\n",
+		first_available(reboot_methods, ARRAY_SIZE(reboot_methods)));
+	kprintf("power: power-off method: %s\n", off ? off : "none (says it is safe to switch off)");
 }
 
 void power_reboot(void)

@@ -31,7 +31,8 @@
 /*
  * power_init - note the firmware (for the quirks) and print one line per
  * list: the method this machine offers first, e.g.
- *   power: reboot by EFI ResetSystem(cold); power-off by EFI ResetSystem(shutdown)
+ *   power: reboot method: EFI ResetSystem(cold)
+ *   power: power-off method: EFI ResetSystem(shutdown)
  * Call after efirt_init (and the ACPI parse).
  */
 void power_init(const struct handoff *h);

@@ -24,7 +24,7 @@ Boots (512 MiB, -cpu max), none with QEMU's isa-debug-exit device:
      status 0 (the kernel powered off after the last line).
   U-Boot (--firmware default,uboot, the default):
   5. "poweroff" and 6. "selftest" as 2 and 4, when the kernel offers a
-     power-off method there (the report's "power: ... power-off by X");
+     power-off method there (the report's "power: power-off method: X");
      until the ACPI S5 method is in kernel/acpi.h it offers none, and the
      check is then that the kernel says it is safe to switch off and stops
      without a fault. Which of the two was checked is in the result line.
@@ -62,7 +62,7 @@ PAGE = 4096
 TIME_LIMIT = 60.0
 MAT_ROW = re.compile(r"^  mat (\d+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+)$")
 TIME_LINE = re.compile(r"^efi time: (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) ", re.M)
-POWEROFF_BY = re.compile(r"^power: reboot by .*; power-off by (.*)$", re.M)
+POWEROFF_BY = re.compile(r"^power: power-off method: (.*)$", re.M)
 SAFE_OFF = "power: it is now safe to switch off the machine"
 FAULTS = r"efi runtime: firmware fault in|^exception |^panic: "
 
