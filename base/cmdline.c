@@ -9,7 +9,7 @@
 const struct cmdline_option cmdline_options[] = {
 	{ "selftest", CMDLINE_FLAG_OR_VALUE, "selftest[=PREFIX]",
 	  "run the in-kernel self-tests (only those whose name starts with PREFIX)" },
-	{ "memmap", CMDLINE_FLAG, "memmap", "print Carto's clean memory map" },
+	{ "memmap", CMDLINE_FLAG, "memmap", "print Carto's clean memory map (and the EFI runtime pieces)" },
 	{ "fwmap", CMDLINE_FLAG, "fwmap", "print the firmware's map in the dump tool's format" },
 	{ "framestats", CMDLINE_FLAG, "framestats", "add a machine-readable frame-allocator line" },
 	{ "crash", CMDLINE_VALUE, "crash=stack|pf|wp|ud", "inject a fault to see the exception report" },

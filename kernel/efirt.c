@@ -373,7 +373,8 @@ static const void *mat_of(const struct handoff *h, size_t *size)
 	return NULL;
 }
 
-static void print_plan(void)
+/* The plan's summary; each piece too with @pieces ("memmap" or "fwmap"). */
+static void print_plan(bool pieces)
 {
 	uint64_t code = 0, data = 0, other = 0;
 	char a[24], b[24], c[24];
@@ -381,7 +382,8 @@ static void print_plan(void)
 	for (uint32_t i = 0; i < plan.count; i++) {
 		const struct efirt_piece *p = &plan.piece[i];
 		*(p->type == EFI_RT_CODE ? &code : p->type == EFI_RT_DATA ? &data : &other) += p->size;
-		kprintf("  efirt [%016lx, %016lx) r%s%s %s %s %s\n", p->pa, p->pa + p->size,
+		if (pieces)
+			kprintf("  efirt [%016lx, %016lx) r%s%s %s %s %s\n", p->pa, p->pa + p->size,
 			p->flags & MAP_WRITE ? "w" : "-", p->flags & MAP_EXEC ? "x" : "-",
 			MAP_CACHE_OF(p->flags) == CACHE_WB ? "WB" : "UC", efi_mem_type_name(p->type),
 			p->from_mat ? "MAT" : "type");
@@ -435,7 +437,7 @@ static bool setup(const struct handoff *h)
 			"entries cannot be mapped safely" : "the memory map has no runtime regions");
 		return false;
 	}
-	print_plan();
+	print_plan(cmdline_has(h->cmdline, "memmap") || cmdline_has(h->cmdline, "fwmap"));
 	if (!claim_all())
 		return false;
 	map_pieces(false);

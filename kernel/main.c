@@ -74,8 +74,8 @@ void kernel_main(struct handoff *hv)
 	h->tsc[PHASE_KERNEL_INIT] = rdtsc();
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
-	devices_init(h);
 	efirt_init(h);
+	devices_init(h);
 	power_init(h);
 	mmio_report();
 
