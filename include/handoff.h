@@ -15,7 +15,7 @@
 #include "types.h"
 
 #define HANDOFF_MAGIC   0x6f7468636f747241ull   /* "Artochto" */
-#define HANDOFF_VERSION 1
+#define HANDOFF_VERSION 2
 
 enum fb_format {
 	FB_NONE = 0,       /* no GOP framebuffer */
@@ -82,6 +82,18 @@ struct handoff_reservation {
 #define CMDLINE_FROM_OPTIONS     (1u << 1)   /* the image's load options */
 #define CMDLINE_TRUNCATED        (1u << 2)   /* cut at HANDOFF_CMDLINE_MAX - 1 */
 #define HANDOFF_VENDOR_MAX       64
+/* The firmware's EFI Memory Attributes Table, copied whole (header and
+ * descriptors) if it fits: OVMF's is about 2 KiB. */
+#define HANDOFF_MAT_MAX          8192
+
+/* handoff.efi_mat_status: what the loader found of the Memory Attributes
+ * Table. Only the loader's view; the kernel checks the copy again. */
+enum handoff_mat_status {
+	HANDOFF_MAT_NONE = 0,      /* no EFI_MEMORY_ATTRIBUTES_TABLE_GUID entry */
+	HANDOFF_MAT_COPIED,        /* efi_mat[0..efi_mat_size) holds it */
+	HANDOFF_MAT_TOO_BIG,       /* efi_mat_size bytes: more than HANDOFF_MAT_MAX */
+	HANDOFF_MAT_BAD_HEADER,    /* entry count x size overflows, or a NULL table */
+};
 
 /* A page-table pool chunk: [start, end), mapped in the page-table window
  * (ptwindow.h). Frames in [start, next) have been handed out; [next, end)
@@ -116,6 +128,13 @@ struct handoff {
 	uint32_t uefi_revision;
 	uint32_t pad0;
 	char fw_vendor[HANDOFF_VENDOR_MAX];   /* ASCII copy of the vendor string */
+	/* EFI runtime services (kernel/efirt.c): the table ST->RuntimeServices
+	 * (physical, 0 if none), and a copy of the Memory Attributes Table.
+	 * The runtime regions are the EFI_MEMORY_RUNTIME entries of fw_map. */
+	paddr_t efi_rt;
+	uint32_t efi_mat_status;               /* enum handoff_mat_status */
+	uint32_t efi_mat_size;                 /* bytes (see the status) */
+	uint8_t efi_mat[HANDOFF_MAT_MAX] __attribute__((aligned(8)));
 	char cmdline[HANDOFF_CMDLINE_MAX];     /* NUL-terminated */
 	uint32_t cmdline_source;               /* CMDLINE_FROM_* bits */
 	uint32_t pad1;

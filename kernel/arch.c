@@ -301,6 +301,7 @@ int kstack_guard_hit(uint64_t addr)
 
 static const char *const kstack_names[KSTACK_COUNT] = {
 	"boot stack", "double-fault IST stack", "NMI IST stack", "machine-check IST stack",
+	"EFI runtime stack",
 };
 
 static void print_registers(const struct trap_frame *f)

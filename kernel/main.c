@@ -12,8 +12,10 @@
 #include "klib.h"
 #include "kspace.h"
 #include "devices.h"
+#include "efirt.h"
 #include "mmio.h"
 #include "panic.h"
+#include "power.h"
 #include "report.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
@@ -74,7 +76,9 @@ void kernel_main(struct handoff *hv)
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
 	h->tsc[PHASE_REPORT] = rdtsc();
+	efirt_init(h);
 	devices_init(h);
+	power_init(h);
 	h->tsc[PHASE_DEVICES] = rdtsc();
 	mmio_report();
 
@@ -85,6 +89,10 @@ void kernel_main(struct handoff *hv)
 
 	boot_hooks_run(BOOT_READY, h);   /* the self-tests: "crash=WORD", "selftest" */
 	console_flush();
+	if (cmdline_has(h->cmdline, "poweroff"))
+		power_off();
+	if (cmdline_has(h->cmdline, "reboot"))
+		power_reboot();
 	for (;;)
 		hlt();
 }

@@ -125,6 +125,8 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   verbose                 the loader prints what it does
 #   gdb                     the loader waits for a debugger (make debug)
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
+#   reboot                  reboot once the kernel is ready
+#   poweroff                switch the machine off once the kernel is ready
 # Lines after the first are never read.
 EOF
 } | sed 's/$/\r/' >"$txt"

@@ -21,6 +21,8 @@
 #   --monitor SOCK     HMP monitor on a unix socket
 #   --display          show a window (default: no display)
 #   --icount           -icount shift=0: deterministic, repeatable TSC counts
+#   --reboot           a guest reset restarts the machine (default: QEMU
+#                      exits, -no-reboot); the boot tests' reboot check
 #   --firmware VAR     default (OVMF), secboot (OVMF with Secure Boot; needs
 #                      q35 + SMM) or uboot (U-Boot's UEFI, not EDK II; q35:
 #                      the boot volume or --usb image is a SATA disk)
@@ -56,7 +58,7 @@ value() {
 }
 
 mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
-usb= serial=stdio monitor= display=0 icount=0 firmware=default debug=0 timeout=
+usb= serial=stdio monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
 dry=0 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--monitor) monitor=$2; shift ;;
 	--display) display=1 ;;
 	--icount) icount=1 ;;
+	--reboot) noreboot=0 ;;
 	--firmware) firmware=$2; shift ;;
 	--debug) debug=1 ;;
 	--timeout) timeout=$2; shift ;;
@@ -183,7 +186,8 @@ cpuopt=$cpu
 [ -n "$physbits" ] && cpuopt="$cpu,phys-bits=$physbits"
 args=(-machine "$mach" -cpu "$cpuopt" -smp "$smp" -m "$mem"
 	-object "memory-backend-ram,id=ram0,size=$mem,reserve=off" -machine memory-backend=ram0
-	"${bootdisk[@]}" -net none -no-reboot)
+	"${bootdisk[@]}" -net none)
+[ "$noreboot" = 1 ] && args+=(-no-reboot)
 if [ "$firmware" = uboot ]; then
 	args+=(-bios "$code")
 else

@@ -54,6 +54,9 @@ void collect_framebuffer(struct handoff *h);
 void collect_acpi(struct handoff *h);
 void collect_firmware_id(struct handoff *h);
 void collect_cmdline(struct handoff *h);
+/* The runtime-services table's address and a copy of the Memory
+ * Attributes Table, if the configuration table has one (handoff.h). */
+void collect_runtime(struct handoff *h);
 
 /* ---- video.c: GOP mode choice ---------------------------------------------- */
 /* With "video=WIDTHxHEIGHT" on @cmdline, switch the GOP to that mode (one

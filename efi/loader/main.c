@@ -98,6 +98,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		fail(EFI_SUCCESS, "this machine offers no graphics framebuffer (GOP) and no serial "
 		     "port, so Carto would have nowhere to show anything");
 	collect_acpi(h);
+	collect_runtime(h);
 	verbose_start(h);
 
 	struct memmap boot_map = read_boot_map(h, &fwmap);

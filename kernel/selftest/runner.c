@@ -9,6 +9,7 @@
 #include "klib.h"
 #include "kspace.h"
 #include "panic.h"
+#include "power.h"
 #include "pt.h"
 #include "qemu_exit.h"
 #include "selftest.h"
@@ -26,10 +27,13 @@ static struct {
 } st;
 
 /* The halt hook of self-test mode: a panic or a fatal exception fails the
- * run, and under QEMU ends it with the failure status. */
+ * run, and ends it: under QEMU with the failure status, else by power-off
+ * (so a plain QEMU run or a real PC ends too). */
 static void fail_on_halt(void)
 {
 	qemu_exit(false);
+	kputs("# the self-tests were stopped by a panic or a fatal exception\n");
+	power_off();
 }
 
 /*
@@ -98,10 +102,19 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
  *     ok 2 <test>
  *     ok 3 <test> # SKIP <reason>          (selftest_skip)
  *     N passed, N failed[, N skipped]
- * then calls qemu_exit(all passed). Returns the number of failed tests
- * (no tests at all counts as one failure: the section was lost).
+ * then ends the run (end_run): no tests at all counts as a failure (the
+ * section was lost). Never returns.
  */
-static int selftest_run(void)
+/* End the run once the result is on serial and screen: QEMU's
+ * isa-debug-exit (status 33 or 35) when the device is there, else the
+ * power-off chain (power.h). */
+static _Noreturn void end_run(bool passed)
+{
+	qemu_exit(passed);
+	power_off();
+}
+
+static _Noreturn void selftest_run(void)
 {
 	const struct selftest *t;
 	size_t plen = 0;
@@ -114,8 +127,7 @@ static int selftest_run(void)
 		kprintf("1..0\n# .selftests is %zu bytes, not a multiple of %zu: "
 			"check its alignment in kernel.ld\n0 passed, 1 failed\n",
 			bytes, sizeof(struct selftest));
-		qemu_exit(false);
-		return 1;
+		end_run(false);
 	}
 	for (t = __selftests_start; t < __selftests_end; t++)
 		planned += selected(t, prefix, plen);
@@ -143,8 +155,7 @@ static int selftest_run(void)
 		kprintf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	else
 		kprintf("%u passed, %u failed\n", passed, failed);
-	qemu_exit(failed == 0);
-	return (int)failed;
+	end_run(failed == 0);
 }
 
 /* ---- fault injection -------------------------------------------------------- */
@@ -262,8 +273,9 @@ static void selftest_crash(const char *what)
  *     ok 3 <test> # SKIP <reason>          (selftest_skip)
  *     N passed, N failed[, N skipped]
  * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
- * is a failure: the section was lost). Returns when there is nothing to
- * do, or when no isa-debug-exit device ended the run.
+ * is a failure: the section was lost); without QEMU's isa-debug-exit
+ * device it powers the machine off (power.h) instead. Returns only when
+ * there is nothing to do.
  */
 static void selftest_start(const struct handoff *h)
 {

@@ -35,7 +35,8 @@
  * In that mode the run ends QEMU through its isa-debug-exit device
  * (qemu_exit.h) with status 33 if every test passed, 35 otherwise; a
  * panic or a fatal exception from selftest_init on also ends it with 35
- * (the runner sets the halt hook of panic.h).
+ * (the runner sets the halt hook of panic.h). Without that device the
+ * machine is powered off (power.h) after the last KTAP line.
  */
 #ifndef CARTO_SELFTEST_H
 #define CARTO_SELFTEST_H
