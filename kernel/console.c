@@ -30,6 +30,11 @@ static void serial_putc(char c)
 	uart16550_putc(&serial, c);
 }
 
+bool console_serial_getc(uint8_t *c)
+{
+	return uart16550_getc(&serial, c);
+}
+
 static void serial_emit(void *ctx, const char *s, size_t n)
 {
 	for (; n; n--, s++) {
@@ -502,4 +507,14 @@ bool console_key(uint32_t key)
 {
 	(void)key;
 	return false;   /* no scrollback yet: every key is the caller's */
+}
+
+/* pager: from the console-fast branch (this branch's placeholders do
+ * nothing; the console-fast branch's versions replace them at merge). */
+void console_pager_start(void)
+{
+}
+
+void console_pager_stop(void)
+{
 }

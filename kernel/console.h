@@ -63,6 +63,11 @@ void console_init_fb(const struct handoff_fb *fb, void *fb_va);
  * For fault handlers that cannot trust the framebuffer path. */
 void console_fb_stop(void);
 
+/* console_serial_getc - a byte received on COM1, if one is waiting
+ * (uart16550_getc: never waits; false when serial is down or nothing came).
+ * For the serial keyboard (serialkeys.c). */
+bool console_serial_getc(uint8_t *c);
+
 /* True if that output is up. */
 bool console_has_serial(void);
 bool console_has_fb(void);
@@ -84,6 +89,12 @@ void console_write(const char *s, size_t n);
  * else reads it. Returns true if the console used it (scrollback keys),
  * false if the caller should act on it. */
 bool console_key(uint32_t key);
+
+/* console_pager_start/console_pager_stop - bracket one command's output:
+ * in between, output that would scroll unread lines off the screen waits
+ * at a --More-- prompt. pager: from the console-fast branch. */
+void console_pager_start(void);
+void console_pager_stop(void);
 
 /* kputs - write the string @s as is (no newline is added). */
 void kputs(const char *s);

@@ -1,6 +1,7 @@
 /*
  * main.c - the kernel entry: take over from the loader, print the boot
- * report, run the self-tests or announce "carto: ready".
+ * report, run the self-tests or announce "carto: ready" and start the
+ * monitor.
  */
 #include "acpi.h"
 #include "arch.h"
@@ -13,8 +14,11 @@
 #include "kspace.h"
 #include "devices.h"
 #include "mmio.h"
+#include "monitor.h"
 #include "panic.h"
+#include "ps2.h"
 #include "report.h"
+#include "serialkeys.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -73,11 +77,12 @@ void kernel_main(struct handoff *hv)
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
 	devices_init(h);
+	serialkeys_init();
+	ps2_init();
 	mmio_report();
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
 
 	boot_hooks_run(BOOT_READY, h);   /* the self-tests: "crash=WORD", "selftest" */
-	for (;;)
-		hlt();
+	monitor_run(h);
 }

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "klib.h"
 #include "kspace.h"
+#include "monitor.h"
 #include "panic.h"
 #include "pt.h"
 #include "qemu_exit.h"
@@ -83,22 +84,22 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
 }
 
 /*
- * selftest_run - run every registered test (or those selected by
- * "selftest=PREFIX"), printing KTAP version 1:
+ * selftest_run - run every registered test whose name starts with
+ * @prefix[0..@plen) (plen 0: all), printing KTAP version 1:
  *     KTAP version 1
  *     1..N
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
  *     not ok 1 <test>
  *     ok 2 <test>
  *     N passed, N failed
- * then calls qemu_exit(all passed). Returns the number of failed tests
- * (no tests at all counts as one failure: the section was lost).
+ * Returns the number of failed tests (no tests at all counts as one
+ * failure: the section was lost). May run any number of times: the boot
+ * runs it in self-test mode, the monitor's `selftest` command whenever
+ * asked (each test leaves what it changed as it found it).
  */
-static int selftest_run(void)
+static unsigned selftest_run(const char *prefix, size_t plen)
 {
 	const struct selftest *t;
-	size_t plen = 0;
-	const char *prefix = st.handoff ? cmdline_value(st.handoff->cmdline, "selftest", &plen) : NULL;
 	size_t bytes = (size_t)((const char *)__selftests_end - (const char *)__selftests_start);
 	unsigned planned = 0, n = 0, failed = 0;
 
@@ -107,7 +108,6 @@ static int selftest_run(void)
 		kprintf("1..0\n# .selftests is %zu bytes, not a multiple of %zu: "
 			"check its alignment in kernel.ld\n0 passed, 1 failed\n",
 			bytes, sizeof(struct selftest));
-		qemu_exit(false);
 		return 1;
 	}
 	for (t = __selftests_start; t < __selftests_end; t++)
@@ -129,9 +129,19 @@ static int selftest_run(void)
 	if (planned == 0)
 		failed = 1;
 	kprintf("%u passed, %u failed\n", n - (failed > n ? n : failed), failed);
-	qemu_exit(failed == 0);
-	return (int)failed;
+	return failed;
 }
+
+/*
+ * The monitor's `selftest [PREFIX]`: the same run, at any time. It never
+ * ends QEMU, whatever the result.
+ */
+static void cmd_selftest(const struct handoff *h, int argc, char **argv)
+{
+	selftest_run(argc > 1 ? argv[1] : "", argc > 1 ? strlen(argv[1]) : 0);
+}
+MONITOR_COMMAND("selftest", "[PREFIX]", "run the self-tests (those starting with PREFIX)",
+		cmd_selftest);
 
 /* ---- fault injection -------------------------------------------------------- */
 
@@ -247,16 +257,25 @@ static void selftest_crash(const char *what)
  *     ok 2 <test>
  *     N passed, N failed
  * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
- * is a failure: the section was lost). Returns when there is nothing to
- * do, or when no isa-debug-exit device ended the run.
+ * is a failure: the section was lost); without an isa-debug-exit device it
+ * halts. Returns only when there is nothing to do (no "selftest", and
+ * "crash=" absent or unknown): the monitor starts then.
  */
 static void selftest_start(const struct handoff *h)
 {
 	const char *crash = h ? cmdline_value(h->cmdline, "crash", NULL) : NULL;
 
+	size_t plen = 0;
+	const char *prefix = h ? cmdline_value(h->cmdline, "selftest", &plen) : NULL;
+
 	if (crash)
 		selftest_crash(crash);
-	if (st.mode)
-		selftest_run();
+	if (!st.mode)
+		return;
+	qemu_exit(selftest_run(prefix, plen) == 0);
+	/* No isa-debug-exit device: the results stay on screen and serial and
+	 * the CPU halts, as a self-test boot always has (no monitor). */
+	halt_set_hook(NULL);
+	halt_forever();
 }
 BOOT_HOOK(BOOT_READY, selftest_start);
