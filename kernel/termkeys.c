@@ -91,9 +91,10 @@ static unsigned csi_byte(struct termkeys *t, uint8_t b, uint32_t *out)
 {
 	if (b >= '0' && b <= '9') {
 		unsigned *p = &t->params[t->nparams < TERMKEYS_MAX_PARAMS ? t->nparams : 0];
-		*p = *p * 10 + (b - '0');
 		if (*p > TERMKEYS_PARAM_MAX)
 			t->bad = true;
+		else
+			*p = *p * 10 + (b - '0');
 		return 0;
 	}
 	if (b == ';') {
@@ -223,10 +224,12 @@ unsigned termkeys_feed(struct termkeys *t, uint8_t byte, uint64_t now, uint32_t 
 		return esc_byte(t, byte, now, out);
 	case TK_CSI:
 	case TK_SS3:
-		if (byte < 0x20 || byte >= DEL || ++t->seq_len > TERMKEYS_MAX_SEQ) {
+		if (byte < 0x20 || byte >= DEL) {
 			t->mode = TK_GROUND;      /* broken off: the byte counts as itself */
 			return ground_byte(t, byte, now, out);
 		}
+		if (++t->seq_len > TERMKEYS_MAX_SEQ)
+			t->bad = true;            /* dropped at its final byte */
 		return t->mode == TK_CSI ? csi_byte(t, byte, out) : ss3_byte(t, byte, out);
 	case TK_UTF8:
 		if ((byte & 0xc0) == 0x80)

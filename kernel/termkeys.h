@@ -17,8 +17,9 @@
  *     lone ESC, once TERMKEYS_ESC_TICKS pass with nothing after it, as the
  *     Escape key (0x1b).
  * Anything else is dropped: an unknown final byte, private sequences
- * (ESC [ ? ...), more than TERMKEYS_MAX_PARAMS parameters, or a sequence
- * longer than TERMKEYS_MAX_SEQ bytes; a control character inside a
+ * (ESC [ ? ...), more than TERMKEYS_MAX_PARAMS parameters, a parameter
+ * above TERMKEYS_PARAM_MAX, or a sequence longer than TERMKEYS_MAX_SEQ
+ * bytes (all of it, up to its final byte); a control character inside a
  * sequence ends it and counts as itself. Nothing can leave the decoder
  * waiting: an unfinished sequence is dropped after TERMKEYS_ESC_TICKS.
  *
