@@ -225,9 +225,9 @@ void ps2_init(void)
 		kprintf("ps2: no input source slot left; keyboard not used\n");
 		return;
 	}
-	kprintf("ps2: keyboard on the i8042, scan code set %u%s%s\n", set,
+	kprintf("ps2: i8042 keyboard, scan code set %u%s%s\n", set,
 		translated ? " (translated from set 2)" : "",
-		answered ? "" : "; no keyboard answered yet");
+		answered ? "" : "; no keyboard answers yet");
 }
 
 bool ps2_present(void)
