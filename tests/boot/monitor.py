@@ -26,6 +26,10 @@ keys followed by Ctrl+C and `help`. No panic or exception anywhere.
 
 Boot 2: "selftest=lib" without QEMU's exit device: the results are printed
 and the CPU halts (no prompt), as a self-test boot always did.
+Boot 3: q35 without its i8042 (-machine i8042=off): one "ps2: no i8042
+controller" line, and the serial keyboard alone works.
+Boot 4: no serial port and no i8042: "monitor: no keyboard ...; halting"
+on screen (read from a screendump) and the CPU halted.
 
 --self-check also feeds the checks wrong answers (a walk that differs from
 the live tables, a help list missing a command) and fails if one passes.
@@ -42,11 +46,12 @@ sys.dont_write_bytecode = True
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "boot", "lib"))
 
-from bootlib import qemu                                    # noqa: E402
+from bootlib import qemu, screen                            # noqa: E402
 from bootlib import hmp as hmplib                           # noqa: E402
 from bootlib.tap import Tap                                 # noqa: E402
 
 READY = r"^carto: ready tsc \d+"
+FONT_C = os.path.join(TOP, "build", "kernel", "font.c")
 PROMPT = "carto> "
 COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest")
 LINE_MAX = 127                  # characters a line may hold (MONITOR_LINE_MAX - 1)
@@ -372,6 +377,54 @@ class Runner:
             self.result(problems, "selftest=lib without the exit device: results, then the CPU "
                         "halts with no prompt (as before the monitor)", run)
 
+    def no_i8042_boot(self):
+        """q35 without its i8042: the probe says so in one line and the
+        serial keyboard alone works."""
+        t = self.args.boot_timeout
+        with self.boot("monitor-no-i8042", machine="q35,i8042=off", serial_socket=True,
+                       monitor=True) as run:
+            problems = []
+            if not run.wait_for([READY, r"^carto> "], t):
+                problems.append(run.why())
+            else:
+                if not re.search(r"^ps2: no i8042 controller \(status port 0x64 reads 0xff\); "
+                                 r"not used$", run.serial(), re.M):
+                    problems.append("no 'ps2: no i8042 controller ...; not used' line")
+                s = Session(run)
+                problems += check_help(s.output(s.type_serial("help\r")))
+            self.result(problems, "no i8042 (q35,i8042=off): reported in one line, skipped; "
+                        "help typed on serial answers", run)
+
+    def no_keyboard_boot(self):
+        """No serial port and no i8042: the monitor says there is no
+        keyboard, on screen, and the CPU halts."""
+        t = self.args.boot_timeout
+        ppm = os.path.join(self.args.artifacts, "monitor-no-keyboard.ppm")
+        problems = []
+        with self.boot("monitor-no-keyboard", machine="q35,i8042=off", monitor=True,
+                       extra=["--no-serial"]) as run:
+            font, text = screen.Font.from_c(FONT_C), []
+            deadline = time.monotonic() + t
+            while time.monotonic() < deadline and run.running():
+                time.sleep(3)
+                run.monitor().cmd("screendump %s" % ppm)
+                text = screen.read_text(screen.read_ppm(ppm), font)
+                if any(l.startswith("monitor: no keyboard") for l in text):
+                    break
+            if not any(l == "monitor: no keyboard (no serial port, PS/2 or USB keyboard); halting"
+                       for l in text):
+                problems.append("no 'monitor: no keyboard ...; halting' line on screen; last "
+                                "lines: %r" % text[-4:])
+            else:
+                time.sleep(1)
+                regs = hmplib.parse_registers(run.monitor().cmd("info registers"))
+                if regs.get("HLT") != 1:
+                    problems.append("the CPU is not halted (HLT=%s)" % regs.get("HLT"))
+            if os.path.exists(ppm):
+                os.unlink(ppm)
+        self.result(problems, "no serial port and no i8042: 'no keyboard' on screen, then the "
+                    "CPU halts", run)
+
     def self_check(self, s):
         good = s.output(s.type_serial("pt %#x\r" % KERNEL_VA))
         wrong = []
@@ -396,6 +449,8 @@ class Runner:
     def run(self):
         self.monitor_boot()
         self.selftest_halt_boot()
+        self.no_i8042_boot()
+        self.no_keyboard_boot()
         return self.tap.done()
 
 
