@@ -328,14 +328,29 @@ static void edit(uint32_t key)
 		insert_char((char)code);
 }
 
-_Noreturn void monitor_run(const struct handoff *h)
+/* The command table is sound: whole descriptors, every one complete, no
+ * name twice (two modules registering one name is a build mistake). */
+static void check_commands(void)
 {
 	size_t bytes = (size_t)((const char *)__moncmds_end - (const char *)__moncmds_start);
 
-	mon.h = h;
 	if (bytes % sizeof(struct monitor_command))
 		panic("monitor_run: .moncmds is %zu bytes, not a multiple of %zu: check its "
 		      "alignment in kernel.ld", bytes, sizeof(struct monitor_command));
+	for (const struct monitor_command *c = __moncmds_start; c < __moncmds_end; c++) {
+		if (!c->name || !c->name[0] || !c->args || !c->help || !c->fn)
+			panic("monitor_run: command descriptor %p has no name, usage, help or "
+			      "function", (const void *)c);
+		for (const struct monitor_command *d = c + 1; d < __moncmds_end; d++)
+			if (strcmp(c->name, d->name) == 0)
+				panic("monitor_run: two commands are named '%s'", c->name);
+	}
+}
+
+_Noreturn void monitor_run(const struct handoff *h)
+{
+	mon.h = h;
+	check_commands();
 	if (input_source_count() == 0) {
 		kputs("monitor: no keyboard (no serial port, PS/2 or USB keyboard); halting\n");
 		halt_forever();
