@@ -33,9 +33,12 @@
 #include "input.h"
 #include "types.h"
 
-/* About 50 ms at 2 GHz: far longer than the gap between the bytes of one
- * sequence (87 us per byte at 115200 baud), far shorter than typing. */
-#define TERMKEYS_ESC_TICKS 100000000ull
+/* About 0.5 s at 2 GHz (0.25 s at 4 GHz): far longer than the gap between
+ * the bytes of one sequence (87 us per byte at 115200 baud), with room for
+ * a terminal behind a network or a busy virtual machine's serial (the boot
+ * tests saw a 50 ms limit split ESC [ 3 ~ on a loaded host). Only a lone
+ * Escape key waits this long. */
+#define TERMKEYS_ESC_TICKS 1000000000ull
 #define TERMKEYS_MAX_PARAMS 4
 #define TERMKEYS_MAX_SEQ    16
 #define TERMKEYS_PARAM_MAX  9999
