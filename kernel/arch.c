@@ -7,6 +7,7 @@
 #include "klib.h"
 #include "kspace.h"
 #include "memlayout.h"
+#include "monitor.h"
 #include "panic.h"
 #include "pt.h"
 
@@ -431,3 +432,30 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	halt_forever();
 }
+
+/* ---- the monitor's page walk ---------------------------------------------- */
+
+static void cmd_pt(const struct handoff *h, int argc, char **argv)
+{
+	const struct pt_space *as = kernel_space();
+	uint64_t va, size;
+	paddr_t pa;
+
+	if (!monitor_parse_hex(argv[1], &va)) {
+		monitor_error("pt", "'%s' is not an address (up to 16 hex digits, 0x optional)",
+			      argv[1]);
+		return;
+	}
+	if (!va_is_canonical(va)) {
+		monitor_error("pt", "%lx is not canonical (bits 63..48 must equal bit 47)", va);
+		return;
+	}
+	print_walk("VA", va);
+	if (as && as->root && pt_translate(as, va, &pa, &size, NULL) == E_OK)
+		kprintf("  %lx -> phys %lx (%s page)\n", va, pa,
+			size == PT_LEVEL_SIZE(PT_LEVEL_1G) ? "1G" :
+			size == PT_LEVEL_SIZE(PT_LEVEL_2M) ? "2M" : "4K");
+	else
+		kprintf("  %lx is not mapped\n", va);
+}
+MONITOR_COMMAND("pt", "VA", "walk the kernel page tables to VA, each entry decoded", cmd_pt);

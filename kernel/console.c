@@ -33,6 +33,11 @@ static void serial_putc(char c)
 	uart16550_putc(&serial, c);
 }
 
+bool console_serial_getc(uint8_t *c)
+{
+	return uart16550_getc(&serial, c);
+}
+
 static void serial_emit(void *ctx, const char *s, size_t n)
 {
 	for (; n; n--, s++) {

@@ -106,6 +106,11 @@ void console_fb_stop(void);
 void console_fb_suspend(void);
 void console_fb_resume(void);
 
+/* console_serial_getc - a byte received on COM1, if one is waiting
+ * (uart16550_getc: never waits; false when serial is down or nothing came).
+ * For the serial keyboard (serialkeys.c). */
+bool console_serial_getc(uint8_t *c);
+
 /* True if that output is up. */
 bool console_has_serial(void);
 bool console_has_fb(void);

@@ -66,6 +66,11 @@ bool input_add_source(const char *name, void (*poll)(void))
 	return true;
 }
 
+unsigned input_source_count(void)
+{
+	return source_count;
+}
+
 void input_poll(void)
 {
 	for (unsigned i = 0; i < source_count; i++)

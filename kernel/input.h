@@ -51,6 +51,10 @@ bool input_pop(uint32_t *key);
  * called by input_poll. Returns false if INPUT_MAX_SOURCES are taken. */
 bool input_add_source(const char *name, void (*poll)(void));
 
+/* input_source_count - how many sources are registered (0: no keyboard
+ * at all). */
+unsigned input_source_count(void);
+
 /* input_poll - call every registered source's poll function once. */
 void input_poll(void);
 

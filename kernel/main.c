@@ -1,6 +1,7 @@
 /*
  * main.c - the kernel entry: take over from the loader, print the boot
- * report, run the self-tests or announce "carto: ready".
+ * report, run the self-tests or announce "carto: ready" and start the
+ * monitor.
  */
 #include "acpi.h"
 #include "arch.h"
@@ -14,9 +15,12 @@
 #include "devices.h"
 #include "efirt.h"
 #include "mmio.h"
+#include "monitor.h"
 #include "panic.h"
 #include "power.h"
+#include "ps2.h"
 #include "report.h"
+#include "serialkeys.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -79,6 +83,8 @@ void kernel_main(struct handoff *hv)
 	efirt_init(h);
 	devices_init(h);
 	power_init(h);
+	serialkeys_init();
+	ps2_init();
 	h->tsc[PHASE_DEVICES] = rdtsc();
 	mmio_report();
 
@@ -93,6 +99,5 @@ void kernel_main(struct handoff *hv)
 		power_off();
 	if (cmdline_has(h->cmdline, "reboot"))
 		power_reboot();
-	for (;;)
-		hlt();
+	monitor_run(h);
 }

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "efirt.h"
 #include "klib.h"
+#include "monitor.h"
 #include "panic.h"
 #include "power.h"
 
@@ -168,3 +169,19 @@ void power_off(void)
 		hlt();
 	}
 }
+
+/* ---- the monitor's commands ------------------------------------------------------- */
+
+static void cmd_reboot(const struct handoff *h, int argc, char **argv)
+{
+	power_reboot();
+}
+MONITOR_COMMAND("reboot", "", "restart the machine (EFI, ACPI, 0xCF9, 8042, triple fault)",
+		cmd_reboot);
+
+static void cmd_poweroff(const struct handoff *h, int argc, char **argv)
+{
+	power_off();
+}
+MONITOR_COMMAND("poweroff", "", "switch the machine off (EFI, ACPI S5, or say it is safe)",
+		cmd_poweroff);

@@ -7,6 +7,7 @@
 #include "physmem.h"
 #include "klib.h"
 #include "kspace.h"
+#include "monitor.h"
 #include "report.h"
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -184,3 +185,24 @@ void boot_report(const struct handoff *h)
 	report_paging(h);
 	report_devices(h);
 }
+
+/* ---- monitor commands ----------------------------------------------------- */
+
+static void cmd_report(const struct handoff *h, int argc, char **argv)
+{
+	boot_report(h);
+	frames_report(0);
+}
+MONITOR_COMMAND("report", "", "the boot report again (devices: see iomem)", cmd_report);
+
+static void cmd_memmap(const struct handoff *h, int argc, char **argv)
+{
+	report_clean_map(h);
+}
+MONITOR_COMMAND("memmap", "", "the clean memory map the kernel uses", cmd_memmap);
+
+static void cmd_fwmap(const struct handoff *h, int argc, char **argv)
+{
+	report_fw_map(h);
+}
+MONITOR_COMMAND("fwmap", "", "the firmware's memory map (dump tool format)", cmd_fwmap);

@@ -18,6 +18,9 @@
 #                      never written (--cmdline patches a private copy)
 #   --no-serial        no serial port at all (like most real PCs)
 #   --serial-log FILE  serial to FILE instead of this terminal
+#   --serial-socket SOCK  serial on a unix socket (QEMU listens, does not
+#                      wait) that scripts connect to and type into; with
+#                      --serial-log FILE the guest's output also goes to FILE
 #   --monitor SOCK     HMP monitor on a unix socket
 #   --display          show a window (default: no display)
 #   --icount           -icount shift=0: deterministic, repeatable TSC counts
@@ -58,12 +61,12 @@ value() {
 }
 
 mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
-usb= serial=stdio monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
+usb= serial=stdio serial_log= serial_sock= monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
 dry=0 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem|--cpu|--phys-bits|--machine|--smp|--cmdline|--esp|--usb|--serial-log|\
-	--monitor|--firmware|--timeout)
+	--serial-socket|--monitor|--firmware|--timeout)
 		value "$1" $# "${2-}" ;;
 	esac
 	case $1 in
@@ -77,7 +80,8 @@ while [ $# -gt 0 ]; do
 	--esp) esp=$2; shift ;;
 	--usb) usb=$2; shift ;;
 	--no-serial) serial=none ;;
-	--serial-log) serial=file:$2; shift ;;
+	--serial-log) serial=file:$2; serial_log=$2; shift ;;
+	--serial-socket) serial_sock=$2; shift ;;
 	--monitor) monitor=$2; shift ;;
 	--display) display=1 ;;
 	--icount) icount=1 ;;
@@ -195,7 +199,12 @@ else
 		-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd")
 fi
 [ "$firmware" = secboot ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
-args+=(-serial "$serial")
+if [ -n "$serial_sock" ] && [ "$serial" != none ]; then
+	args+=(-chardev "socket,id=serial0,path=$serial_sock,server=on,wait=off${serial_log:+,logfile=$serial_log}"
+		-serial chardev:serial0)
+else
+	args+=(-serial "$serial")
+fi
 [ "$display" = 1 ] || args+=(-display none -vga std)
 [ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server,nowait")
 [ "$selftest" = 1 ] && args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "klib.h"
 #include "kspace.h"
+#include "monitor.h"
 #include "panic.h"
 #include "power.h"
 #include "pt.h"
@@ -93,8 +94,8 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
 }
 
 /*
- * selftest_run - run every registered test (or those selected by
- * "selftest=PREFIX"), printing KTAP version 1:
+ * selftest_run - run every registered test whose name starts with
+ * @prefix[0..@plen) (plen 0: all), printing KTAP version 1:
  *     KTAP version 1
  *     1..N
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
@@ -102,23 +103,14 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
  *     ok 2 <test>
  *     ok 3 <test> # SKIP <reason>          (selftest_skip)
  *     N passed, N failed[, N skipped]
- * then ends the run (end_run): no tests at all counts as a failure (the
- * section was lost). Never returns.
+ * Returns the number of failed tests (no tests at all counts as one
+ * failure: the section was lost). May run any number of times: the boot
+ * runs it in self-test mode, the monitor's `selftest` command whenever
+ * asked (each test leaves what it changed as it found it).
  */
-/* End the run once the result is on serial and screen: QEMU's
- * isa-debug-exit (status 33 or 35) when the device is there, else the
- * power-off chain (power.h). */
-static _Noreturn void end_run(bool passed)
-{
-	qemu_exit(passed);
-	power_off();
-}
-
-static _Noreturn void selftest_run(void)
+static unsigned selftest_run(const char *prefix, size_t plen)
 {
 	const struct selftest *t;
-	size_t plen = 0;
-	const char *prefix = st.handoff ? cmdline_value(st.handoff->cmdline, "selftest", &plen) : NULL;
 	size_t bytes = (size_t)((const char *)__selftests_end - (const char *)__selftests_start);
 	unsigned planned = 0, n = 0, failed = 0, skipped = 0;
 
@@ -127,7 +119,7 @@ static _Noreturn void selftest_run(void)
 		kprintf("1..0\n# .selftests is %zu bytes, not a multiple of %zu: "
 			"check its alignment in kernel.ld\n0 passed, 1 failed\n",
 			bytes, sizeof(struct selftest));
-		end_run(false);
+		return 1;
 	}
 	for (t = __selftests_start; t < __selftests_end; t++)
 		planned += selected(t, prefix, plen);
@@ -155,8 +147,19 @@ static _Noreturn void selftest_run(void)
 		kprintf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	else
 		kprintf("%u passed, %u failed\n", passed, failed);
-	end_run(failed == 0);
+	return failed;
 }
+
+/*
+ * The monitor's `selftest [PREFIX]`: the same run, at any time. It never
+ * ends QEMU, whatever the result.
+ */
+static void cmd_selftest(const struct handoff *h, int argc, char **argv)
+{
+	selftest_run(argc > 1 ? argv[1] : "", argc > 1 ? strlen(argv[1]) : 0);
+}
+MONITOR_COMMAND("selftest", "[PREFIX]", "run the self-tests (those starting with PREFIX)",
+		cmd_selftest);
 
 /* ---- fault injection -------------------------------------------------------- */
 
@@ -274,16 +277,24 @@ static void selftest_crash(const char *what)
  *     N passed, N failed[, N skipped]
  * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
  * is a failure: the section was lost); without QEMU's isa-debug-exit
- * device it powers the machine off (power.h) instead. Returns only when
- * there is nothing to do.
+ * device it powers the machine off (power.h) instead, so a plain QEMU run
+ * or a real PC ends too. Returns only when there is nothing to do (no
+ * "selftest", and "crash=" absent or unknown): the monitor starts then.
  */
 static void selftest_start(const struct handoff *h)
 {
 	const char *crash = h ? cmdline_value(h->cmdline, "crash", NULL) : NULL;
 
+	size_t plen = 0;
+	const char *prefix = h ? cmdline_value(h->cmdline, "selftest", &plen) : NULL;
+
 	if (crash)
 		selftest_crash(crash);
-	if (st.mode)
-		selftest_run();
+	if (!st.mode)
+		return;
+	qemu_exit(selftest_run(prefix, plen) == 0);
+	/* No isa-debug-exit device: the results are on screen and serial;
+	 * power off (power.h) so a plain QEMU run or a real PC ends too. */
+	power_off();
 }
 BOOT_HOOK(BOOT_READY, selftest_start);
