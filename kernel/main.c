@@ -15,6 +15,7 @@
 #include "mmio.h"
 #include "panic.h"
 #include "report.h"
+#include "usbkbd.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -73,6 +74,7 @@ void kernel_main(struct handoff *hv)
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
 	devices_init(h);
+	usbkbd_init();
 	mmio_report();
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
