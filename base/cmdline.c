@@ -18,6 +18,7 @@ const struct cmdline_option cmdline_options[] = {
 	{ "gdb", CMDLINE_FLAG, "gdb", "make the loader wait for a debugger (make debug)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
+	{ "keytest", CMDLINE_VALUE, "keytest=N", "test hook: print the next N keys typed (boot tests)" },
 };
 const size_t cmdline_option_count = sizeof(cmdline_options) / sizeof(cmdline_options[0]);
 

@@ -125,6 +125,7 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   verbose                 the loader prints what it does
 #   gdb                     the loader waits for a debugger (make debug)
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
+#   keytest=N               test hook: print the next N keys typed
 # Lines after the first are never read.
 EOF
 } | sed 's/$/\r/' >"$txt"
