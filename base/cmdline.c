@@ -19,6 +19,8 @@ const struct cmdline_option cmdline_options[] = {
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
 	{ "keytest", CMDLINE_VALUE, "keytest=N", "test hook: print the next N keys typed (boot tests)" },
+	{ "usbtest", CMDLINE_VALUE, "usbtest=stall",
+	  "test hook: the USB keyboard stalls a request, the driver recovers (boot tests)" },
 };
 const size_t cmdline_option_count = sizeof(cmdline_options) / sizeof(cmdline_options[0]);
 

@@ -369,3 +369,8 @@ void usbkbd_init(void)
 	if (!input_add_source("usb keyboard", usbkbd_poll))
 		kprintf("usbkbd: no free input source: keys are not read\n");
 }
+
+struct xhci_dev *usbkbd_device(void)
+{
+	return kbd.active ? &kbd.dev : NULL;
+}

@@ -17,6 +17,7 @@
 #define CARTO_USBKBD_H
 
 #include "types.h"
+#include "xhci.h"
 
 /* The boot keyboard report (HID 1.11, appendix B.1). */
 #define HID_REPORT_SIZE     8
@@ -66,5 +67,9 @@ unsigned hid_kbd_report(struct hid_kbd *s, const uint8_t r[HID_REPORT_SIZE], uin
  * controller. Call once, after devices_init.
  */
 void usbkbd_init(void);
+
+/* usbkbd_device - the keyboard in use (for tests and diagnostics: a
+ * control request on it), or NULL if there is none. */
+struct xhci_dev *usbkbd_device(void);
 
 #endif

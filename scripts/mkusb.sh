@@ -126,6 +126,7 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   gdb                     the loader waits for a debugger (make debug)
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 #   keytest=N               test hook: print the next N keys typed
+#   usbtest=stall           test hook: a USB keyboard stall, recovered
 # Lines after the first are never read.
 EOF
 } | sed 's/$/\r/' >"$txt"
