@@ -272,6 +272,17 @@ static void give_up(void)
 	kbd.active = false;
 }
 
+static const char *speed_name(enum usb_speed speed)
+{
+	switch (speed) {
+	case USB_SPEED_LOW:   return "low";
+	case USB_SPEED_FULL:  return "full";
+	case USB_SPEED_HIGH:  return "high";
+	case USB_SPEED_SUPER: return "super";
+	default:              return "unknown";
+	}
+}
+
 /* attach - try the device on @port as a keyboard; true if it is one. */
 static bool attach(unsigned port)
 {
@@ -295,8 +306,9 @@ static bool attach(unsigned port)
 		return false;
 	}
 	kbd.active = true;
-	kprintf("usbkbd: keyboard on port %u (%04x:%04x), slot %u, interface %u, endpoint %u IN\n",
-		port, kbd.vendor, kbd.product, kbd.dev.slot, bi.iface, bi.ep_num);
+	kprintf("usbkbd: keyboard on port %u (%04x:%04x), USB %u, %s speed, slot %u\n", port,
+		kbd.vendor, kbd.product, xhci_port_usb3(hc, port) ? 3 : 2, speed_name(speed),
+		kbd.dev.slot);
 	return true;
 }
 
