@@ -584,8 +584,11 @@ static bool map_registers(struct xhci *x, uint64_t *size)
 			st == E_NOENT ? "is not assigned (address or size 0)" : "is not a memory BAR");
 		return false;
 	}
-	/* mmio_map refuses RAM (E_PERM) and ranges someone else holds, and says so. */
+	/* mmio_map refuses RAM (E_PERM) and ranges someone else holds, and says why. */
 	x->cap = mmio_map(x->bar_pa, *size, CACHE_UC, x->owner);
+	if (!x->cap)
+		kprintf("xhci: %s: BAR0 [%lx, %lx) not mapped: not used\n", x->owner, x->bar_pa,
+			x->bar_pa + *size);
 	return x->cap != 0;
 }
 

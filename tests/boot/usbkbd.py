@@ -3,8 +3,9 @@
 (kernel/xhci.c, kernel/usbkbd.c), run by test_usbkbd.sh.
 
 usage: tests/boot/usbkbd.py [--self-check] [--artifacts DIR] [--boot-timeout SEC]
+                            [--stick IMG]
 
-Three boots of a 512 MiB q35 guest under OVMF:
+Three or four boots of a 512 MiB q35 guest under OVMF:
   1. no xHCI controller: the report says so, and the kernel gets to ready;
   2. a qemu-xhci with only a usb-mouse (HID, but no boot keyboard): the
      mouse is looked at and refused in one line, "no USB keyboard";
@@ -25,6 +26,10 @@ Three boots of a 512 MiB q35 guest under OVMF:
        keys arrive;
      - the new keyboard stalls a request (usbtest=stall) and the driver
        recovers: the next request succeeds.
+  4. booted from a USB stick image on the same qemu-xhci (--usb STICK): the
+     firmware drove the controller until ExitBootServices; the kernel takes
+     it over, refuses the stick (mass storage) in one line, finds the
+     keyboard, and a key typed arrives.
 --self-check also feeds the checks wrong expectations and fails if one
 still passes.
 
@@ -196,6 +201,24 @@ def boot_keyboard(t, args):
                      run.serial_tail())
 
 
+def boot_from_stick(t, args):
+    with qemu.Boot(TOP, "usb-stick", args.artifacts, cmdline="keytest=1", monitor=True,
+                   extra=["--usb", args.stick, "--usb-keyboard"]) as run:
+        if not wait_line(t, run, r"^keytest: waiting for",
+                         "stick: the kernel takes the firmware's controller", args.boot_timeout):
+            return
+        serial = run.serial()
+        t.result(re.search(r"^usbkbd: port \d+: device [0-9a-f:]+ has no boot keyboard",
+                           serial, re.M) is not None,
+                 "stick: the mass-storage stick is refused in one line", run.serial_tail())
+        t.result(re.search(r"^usbkbd: keyboard on port \d+ \(0627:0001\)", serial, re.M)
+                 is not None, "stick: the keyboard is found", run.serial_tail())
+        send_keys(run.monitor(), [("k", ord("k"))])
+        if wait_line(t, run, r"^keytest: done, 1 keys", "stick: a key typed arrives", 30):
+            why = check_keys(run.serial(), [ord("k")])
+            t.result(why is None, "stick: it is 'k'", why)
+
+
 def self_check(t):
     """Feed the pure checks wrong expectations: each must complain."""
     want = expected_keys(BEFORE_UNPLUG)
@@ -228,11 +251,15 @@ def main():
     ap.add_argument("--self-check", action="store_true")
     ap.add_argument("--artifacts", default=os.path.join(TOP, "build", "boot-tests"))
     ap.add_argument("--boot-timeout", type=float, default=120)
+    ap.add_argument("--stick", help="a USB stick image (make usb) to boot from (boot 4)")
     args = ap.parse_args()
     t = Tap()
     if args.self_check:
         self_check(t)
-    for boot in (boot_no_controller, boot_mouse_only, boot_keyboard):
+    boots = [boot_no_controller, boot_mouse_only, boot_keyboard]
+    if args.stick:
+        boots.append(boot_from_stick)
+    for boot in boots:
         try:
             boot(t, args)
         except hmplib.HmpError as e:
