@@ -141,7 +141,7 @@ static paddr_t report_pa(void)
 /* One-line report of a failed step; false, for the caller to return. */
 static bool step_failed(const char *step, unsigned cc)
 {
-	kprintf("usbkbd: port %u: %s failed: %s; device given up\n", kbd.dev.port, step,
+	kprintf("usbkbd: port %u: %s failed: %s; given up\n", kbd.dev.port, step,
 		xhci_cc_name(cc));
 	return false;
 }
@@ -167,7 +167,7 @@ static bool read_device(void)
 	unsigned cc = get_descriptor(USB_DESC_DEVICE, 8, &got);
 
 	if (cc != XHCI_CC_SUCCESS || got < 8)
-		return step_failed("GET_DESCRIPTOR(device, 8 bytes)", cc);
+		return step_failed("GET_DESCRIPTOR(device, 8)", cc);
 	unsigned mps0 = buf_bytes()[USB_DEV_MAX_PACKET0];
 	if (kbd.dev.speed != USB_SPEED_SUPER && mps0 != 8 && mps0 != 16 && mps0 != 32 && mps0 != 64) {
 		kprintf("usbkbd: port %u: EP0 packet size %u is not 8, 16, 32 or 64\n",
@@ -176,7 +176,7 @@ static bool read_device(void)
 	}
 	if (kbd.dev.speed < USB_SPEED_HIGH && mps0 != 8 &&
 	    (cc = xhci_dev_set_mps0(&kbd.dev, mps0)) != XHCI_CC_SUCCESS)
-		return step_failed("Evaluate Context (EP0 packet size)", cc);
+		return step_failed("Evaluate Context (EP0 size)", cc);
 	cc = get_descriptor(USB_DESC_DEVICE, USB_DEV_DESC_SIZE, &got);
 	if (cc != XHCI_CC_SUCCESS || got < USB_DEV_DESC_SIZE)
 		return step_failed("GET_DESCRIPTOR(device)", cc);
@@ -221,15 +221,15 @@ static bool read_config(struct boot_iface *bi)
 	unsigned cc = get_descriptor(USB_DESC_CONFIG, USB_CFG_DESC_SIZE, &got);
 
 	if (cc != XHCI_CC_SUCCESS || got < USB_CFG_DESC_SIZE)
-		return step_failed("GET_DESCRIPTOR(configuration)", cc);
+		return step_failed("GET_DESCRIPTOR(config, 9)", cc);
 	uint16_t total = usb_get16(buf_bytes() + USB_CFG_TOTAL_LENGTH);
 	if (total < USB_CFG_DESC_SIZE)
 		total = USB_CFG_DESC_SIZE;
 	if (total > DESC_BUF_SIZE)
 		total = DESC_BUF_SIZE;    /* the keyboard interface is near the start */
 	cc = get_descriptor(USB_DESC_CONFIG, total, &got);
-	if (cc != XHCI_CC_SUCCESS)
-		return step_failed("GET_DESCRIPTOR(configuration, all)", cc);
+	if (cc != XHCI_CC_SUCCESS || got < USB_CFG_DESC_SIZE)
+		return step_failed("GET_DESCRIPTOR(config)", cc);
 	if (find_boot_keyboard(buf_bytes(), got, bi))
 		return true;
 	kprintf("usbkbd: port %u: device %04x:%04x has no boot keyboard interface\n",
@@ -261,7 +261,7 @@ static bool configure(const struct boot_iface *bi)
 			 : bi->mps > REPORT_MAX ? REPORT_MAX : bi->mps;
 	cc = xhci_queue_in(&kbd.dev, report_pa(), kbd.report_len);
 	if (cc != XHCI_CC_SUCCESS)
-		return step_failed("queueing the first report", cc);
+		return step_failed("first report", cc);
 	return true;
 }
 
@@ -377,7 +377,8 @@ void usbkbd_init(void)
 		}
 	}
 	if (!kbd.active)
-		kprintf("usbkbd: no USB keyboard (%u connected devices looked at)\n", looked);
+		kprintf("usbkbd: no USB keyboard (%u devices looked at); one plugged in later "
+			"is taken\n", looked);
 	if (!input_add_source("usb keyboard", usbkbd_poll))
 		kprintf("usbkbd: no free input source: keys are not read\n");
 }

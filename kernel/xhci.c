@@ -39,8 +39,8 @@
 #define STS_CNR           (1u << 11)  /* controller not ready */
 #define STS_HCE           (1u << 12)  /* host controller error */
 #define CRCR_RCS          (1ull << 0)
-#define CRCR_CA           (1ull << 2)  /* command abort */
-#define CRCR_CRR          (1ull << 3)  /* command ring running */
+#define CRCR_CA           (1u << 2)    /* command abort */
+#define CRCR_CRR          (1u << 3)    /* command ring running */
 
 /*
  * PORTSC (5.4.8). Writing it needs care: PED and the change bits 17-23 are
@@ -57,6 +57,12 @@
 #define PORTSC_WRC        (1u << 19)
 #define PORTSC_WPR        (1u << 31)  /* warm port reset (USB 3) */
 #define PORTSC_KEEP       (PORTSC_PP | (3u << 14) | (7u << 25))   /* PP, PIC, WCE/WDE/WOE */
+
+/* What to write back so that nothing changes but the bits one adds. */
+static uint32_t port_neutral(uint32_t portsc)
+{
+	return portsc & PORTSC_KEEP;
+}
 
 /* Interrupter 0's registers, from the runtime base + 0x20 (5.5.2). */
 #define RT_IR0            0x20
@@ -156,11 +162,22 @@ struct xhci {
 	unsigned event_dequeue;
 	uint32_t event_cycle;
 	uint8_t port_major[MAX_PORTS + 1];       /* USB major revision per port */
+	uint8_t port_slot_type[MAX_PORTS + 1];   /* for Enable Slot (7.2.2.1.4) */
 	uint64_t port_change[(MAX_PORTS + 64) / 64];
 	struct xhci_dev *dev[MAX_SLOTS + 1];     /* by slot */
 };
 
 static struct xhci controller;
+
+/*
+ * reg_write64 - a 64-bit register as two 32-bit writes, low half first:
+ * the access every xHCI must accept (5.1), whatever AC64 says.
+ */
+static void reg_write64(vaddr_t reg, uint64_t v)
+{
+	mmio_write32(reg, (uint32_t)v);
+	mmio_write32(reg + 4, (uint32_t)(v >> 32));
+}
 
 /* ---- bounded waits --------------------------------------------------------------------- */
 
@@ -285,7 +302,7 @@ static bool event_next(struct xhci *x, struct trb *ev)
 		x->event_dequeue = 0;
 		x->event_cycle ^= 1;
 	}
-	mmio_write64(ir0(x) + IR_ERDP, (x->event.pa + x->event_dequeue * sizeof(struct trb)) |
+	reg_write64(ir0(x) + IR_ERDP, (x->event.pa + x->event_dequeue * sizeof(struct trb)) |
 					       ERDP_EHB);
 	return true;
 }
@@ -373,9 +390,10 @@ static bool is_completion_of(const struct trb *ev, void *ctx)
 /* Abort the command that did not complete, so the ring can take the next. */
 static void command_abort(struct xhci *x)
 {
-	mmio_write64(x->op + OP_CRCR, CRCR_CA);
+	/* While the ring runs only CS and CA are taken from a write (5.4.5). */
+	mmio_write32(x->op + OP_CRCR, CRCR_CA);
 	struct deadline d = deadline_in(XHCI_COMMAND_MS);
-	while (mmio_read64(x->op + OP_CRCR) & CRCR_CRR) {
+	while (mmio_read32(x->op + OP_CRCR) & CRCR_CRR) {
 		if (expired(&d)) {
 			kprintf("xhci: command ring does not stop: giving the controller up\n");
 			x->dead = true;
@@ -432,11 +450,15 @@ static void take_from_bios(struct xhci *x, vaddr_t cap)
 static void note_protocol(struct xhci *x, vaddr_t cap)
 {
 	uint32_t major = mmio_read32(cap) >> 24, ports = mmio_read32(cap + 8);
+	uint32_t slot_type = mmio_read32(cap + 12) & 0x1f;
 	unsigned first = ports & 0xff, count = (ports >> 8) & 0xff;
 
-	for (unsigned p = first; p < first + count && p <= x->ports; p++)
-		if (p >= 1)
+	for (unsigned p = first; p < first + count && p <= x->ports; p++) {
+		if (p >= 1) {
 			x->port_major[p] = (uint8_t)major;
+			x->port_slot_type[p] = (uint8_t)slot_type;
+		}
+	}
 }
 
 /* Walk the extended capabilities; false if the chain is nonsense. */
@@ -513,8 +535,8 @@ static bool event_ring_init(struct xhci *x)
 	x->event_dequeue = 0;
 	x->event_cycle = 1;
 	mmio_write32(ir0(x) + IR_ERSTSZ, 1);
-	mmio_write64(ir0(x) + IR_ERDP, x->event.pa);
-	mmio_write64(ir0(x) + IR_ERSTBA, x->erst.pa);    /* last: it starts the ring */
+	reg_write64(ir0(x) + IR_ERDP, x->event.pa);
+	reg_write64(ir0(x) + IR_ERSTBA, x->erst.pa);    /* last: it starts the ring */
 	mmio_write32(ir0(x) + IR_IMAN, mmio_read32(ir0(x) + IR_IMAN));  /* clear IP, IE off */
 	return true;
 }
@@ -535,8 +557,8 @@ static bool start(struct xhci *x)
 		return false;
 	}
 	mmio_write32(x->op + OP_CONFIG, (mmio_read32(x->op + OP_CONFIG) & ~0xffu) | x->slots);
-	mmio_write64(x->op + OP_DCBAAP, x->dcbaa.pa);
-	mmio_write64(x->op + OP_CRCR, x->cmd.mem.pa | CRCR_RCS);
+	reg_write64(x->op + OP_DCBAAP, x->dcbaa.pa);
+	reg_write64(x->op + OP_CRCR, x->cmd.mem.pa | CRCR_RCS);
 	mmio_write32(x->op + OP_USBCMD, CMD_RUN);      /* no interrupts: polled */
 	if (!wait_reg(x->op + OP_USBSTS, STS_HCH, 0, XHCI_RESET_MS)) {
 		kprintf("xhci: does not start (USBSTS %#x): not used\n",
@@ -544,6 +566,24 @@ static bool start(struct xhci *x)
 		return false;
 	}
 	return true;
+}
+
+/* Ports whose power is switched (HCCPARAMS1.PPC) are off after a reset:
+ * power them and give devices the 20 ms USB 2.0 allows (7.1.7.3). */
+static void power_ports(struct xhci *x)
+{
+	bool powered = false;
+
+	for (unsigned port = 1; port <= x->ports; port++) {
+		vaddr_t reg = x->op + OP_PORTSC(port);
+		uint32_t v = mmio_read32(reg);
+		if (!(v & PORTSC_PP)) {
+			mmio_write32(reg, port_neutral(v) | PORTSC_PP);
+			powered = true;
+		}
+	}
+	if (powered)
+		delay_ms(20);
 }
 
 /* Read and check the capability registers; false (reported) if nonsense. */
@@ -595,7 +635,9 @@ static bool map_registers(struct xhci *x, uint64_t *size)
 static void release(struct xhci *x)
 {
 	/* Frames handed to a controller that failed are not taken back: it may
-	 * still write them. Only the mapping is undone. */
+	 * still write them. It is told to stop, and the mapping is undone. */
+	if (x->op)
+		mmio_write32(x->op + OP_USBCMD, 0);
 	if (x->cap)
 		mmio_unmap(x->cap);
 	x->cap = 0;
@@ -620,10 +662,11 @@ struct xhci *xhci_probe(void)
 		release(x);
 		return NULL;
 	}
-	kprintf("xhci: %s at %lx -> %lx UC, version %x.%02x, %u ports, %u slots\n", x->owner,
-		x->bar_pa, x->cap, x->version >> 8, x->version & 0xff, x->ports, x->slots);
-	kprintf("xhci: %u-byte contexts, %s DMA\n", x->ctx_size,
-		x->dma_flags & DMA_LOW32 ? "32-bit" : "64-bit");
+	power_ports(x);
+	kprintf("xhci: %s at %lx -> %lx UC, version %x.%02x\n", x->owner, x->bar_pa, x->cap,
+		x->version >> 8, x->version & 0xff);
+	kprintf("xhci: %u ports, %u slots, %u-byte contexts, %s DMA\n", x->ports, x->slots,
+		x->ctx_size, x->dma_flags & DMA_LOW32 ? "32-bit" : "64-bit");
 	return x;
 }
 
@@ -642,12 +685,6 @@ bool xhci_port_usb3(const struct xhci *x, unsigned port)
 static uint32_t port_read(struct xhci *x, unsigned port)
 {
 	return mmio_read32(x->op + OP_PORTSC(port));
-}
-
-/* What to write back so that nothing changes but the bits one adds. */
-static uint32_t port_neutral(uint32_t portsc)
-{
-	return portsc & PORTSC_KEEP;
 }
 
 bool xhci_port_connected(struct xhci *x, unsigned port)
@@ -747,7 +784,8 @@ unsigned xhci_dev_open(struct xhci *x, unsigned port, enum usb_speed speed, stru
 	d->hc = x;
 	d->port = port;
 	d->speed = speed;
-	unsigned cc = command(x, 0, TRB_TYPE(CMD_ENABLE_SLOT), &slot);
+	unsigned cc = command(x, 0, TRB_TYPE(CMD_ENABLE_SLOT) |
+				    (uint32_t)x->port_slot_type[port] << 16, &slot);
 	if (cc != XHCI_CC_SUCCESS)
 		return cc;
 	if (slot == 0 || slot > x->slots) {

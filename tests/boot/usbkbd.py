@@ -154,7 +154,7 @@ def boot_mouse_only(t, args):
         t.result(re.search(r"^usbkbd: port \d+: device [0-9a-f]{4}:[0-9a-f]{4} has no boot "
                            r"keyboard interface", serial, re.M) is not None,
                  "mouse only: the mouse is refused in one line", run.serial_tail())
-        t.result("usbkbd: no USB keyboard (1 connected devices looked at)" in serial,
+        t.result("usbkbd: no USB keyboard (1 devices looked at)" in serial,
                  "mouse only: 'no USB keyboard' after looking at 1 device", run.serial_tail())
 
 
