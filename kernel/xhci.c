@@ -10,79 +10,15 @@
 #include "klib.h"
 #include "mmio.h"
 #include "xhci.h"
+#include "xhci_regs.h"
 
-/* ---- registers -------------------------------------------------------------------- */
-
-/* Capability registers, from BAR0 (5.3). */
-#define CAP_LENGTH        0x00     /* 8 bits: where the operational registers start */
-#define CAP_VERSION       0x02     /* 16 bits: BCD interface version */
-#define CAP_HCSPARAMS1    0x04     /* 7:0 slots, 18:8 interrupters, 31:24 ports */
-#define CAP_HCSPARAMS2    0x08     /* 25:21 scratchpads hi, 31:27 scratchpads lo */
-#define CAP_HCCPARAMS1    0x10     /* 0 AC64, 2 CSZ, 31:16 xECP (dwords) */
-#define CAP_DBOFF         0x14
-#define CAP_RTSOFF        0x18
-#define HCC_AC64          (1u << 0)
-#define HCC_CSZ           (1u << 2)
-
-/* Operational registers, from BAR0 + CAP_LENGTH (5.4). */
-#define OP_USBCMD         0x00
-#define OP_USBSTS         0x04
-#define OP_PAGESIZE       0x08     /* bit n: pages of 2^(n+12) bytes */
-#define OP_CRCR           0x18     /* 64 bits: command ring */
-#define OP_DCBAAP         0x30     /* 64 bits */
-#define OP_CONFIG         0x38     /* 7:0 MaxSlotsEn */
-#define OP_PORTSC(port)   (0x400 + 0x10 * ((port) - 1))
-#define CMD_RUN           (1u << 0)
-#define CMD_HCRST         (1u << 1)
-#define STS_HCH           (1u << 0)   /* halted */
-#define STS_HSE           (1u << 2)   /* host system error */
-#define STS_CNR           (1u << 11)  /* controller not ready */
-#define STS_HCE           (1u << 12)  /* host controller error */
-#define CRCR_RCS          (1ull << 0)
-#define CRCR_CA           (1u << 2)    /* command abort */
-#define CRCR_CRR          (1u << 3)    /* command ring running */
-
-/*
- * PORTSC (5.4.8). Writing it needs care: PED and the change bits 17-23 are
- * write-1-to-clear, PR and WPR start resets, and the link state is only
- * written with LWS. port_neutral() keeps only the bits a write preserves.
- */
-#define PORTSC_CCS        (1u << 0)   /* connected */
-#define PORTSC_PED        (1u << 1)   /* enabled (RW1C: writing 1 disables) */
-#define PORTSC_PR         (1u << 4)   /* port reset */
-#define PORTSC_PP         (1u << 9)   /* port power */
-#define PORTSC_SPEED(v)   (((v) >> 10) & 0xf)
-#define PORTSC_CHANGES    (0x7fu << 17)  /* CSC PEC WRC OCC PRC PLC CEC */
-#define PORTSC_PRC        (1u << 21)
-#define PORTSC_WRC        (1u << 19)
-#define PORTSC_WPR        (1u << 31)  /* warm port reset (USB 3) */
-#define PORTSC_KEEP       (PORTSC_PP | (3u << 14) | (7u << 25))   /* PP, PIC, WCE/WDE/WOE */
+/* ---- registers (xhci_regs.h) ---------------------------------------------------------- */
 
 /* What to write back so that nothing changes but the bits one adds. */
 static uint32_t port_neutral(uint32_t portsc)
 {
 	return portsc & PORTSC_KEEP;
 }
-
-/* Interrupter 0's registers, from the runtime base + 0x20 (5.5.2). */
-#define RT_IR0            0x20
-#define IR_IMAN           0x00
-#define IR_ERSTSZ         0x08
-#define IR_ERSTBA         0x10
-#define IR_ERDP           0x18
-#define ERDP_EHB          (1ull << 3)  /* event handler busy, RW1C */
-
-/* Extended capabilities (7): a chain of dwords in BAR0. */
-#define XCAP_ID(v)        ((v) & 0xff)
-#define XCAP_NEXT(v)      (((v) >> 8) & 0xff)   /* dwords to the next; 0: last */
-#define XCAP_LEGACY       1
-#define XCAP_PROTOCOL     2
-#define LEGACY_BIOS_OWNED (1u << 16)
-#define LEGACY_OS_OWNED   (1u << 24)
-#define LEGACY_CTLSTS     4            /* USBLEGCTLSTS: SMI enables, RW1C events */
-#define LEGACY_SMI_ENABLES 0x0000e011u  /* bits 0, 4, 13, 14, 15 */
-#define LEGACY_SMI_EVENTS  0xe0000000u  /* bits 29-31 */
-#define XCAP_MAX_STEPS    64           /* a chain longer than this is nonsense */
 
 /* ---- TRBs (6.4) -------------------------------------------------------------------- */
 
@@ -151,7 +87,7 @@ struct erst_entry {
 
 struct xhci {
 	struct pci_fn pci;
-	char owner[16];                /* "xHCI 00:03.0": the registry's owner name */
+	char owner[32];                /* "xHCI 00:03.0": the registry's owner name */
 	paddr_t bar_pa;
 	vaddr_t cap, op, rt, db;       /* register blocks (UC) */
 	unsigned ports, slots, ctx_size, version;
@@ -435,11 +371,11 @@ static void take_from_bios(struct xhci *x, vaddr_t cap)
 	if (v & LEGACY_BIOS_OWNED) {
 		mmio_write32(cap, v | LEGACY_OS_OWNED);
 		if (!wait_reg(cap, LEGACY_BIOS_OWNED, 0, XHCI_RESET_MS)) {
-			kprintf("xhci: firmware did not release the controller in %u ms: taken\n",
-				XHCI_RESET_MS);
+			kprintf("xhci: %s: the firmware did not let go in %u ms: taken\n",
+				x->owner, XHCI_RESET_MS);
 			mmio_write32(cap, (mmio_read32(cap) & ~LEGACY_BIOS_OWNED) | LEGACY_OS_OWNED);
 		} else {
-			kprintf("xhci: taken over from the firmware (USB legacy support)\n");
+			kprintf("xhci: %s: taken over from the firmware\n", x->owner);
 		}
 	}
 	uint32_t ctl = mmio_read32(cap + LEGACY_CTLSTS);
@@ -467,8 +403,9 @@ static bool walk_xcaps(struct xhci *x, uint64_t bar_size)
 	uint64_t off = (uint64_t)(mmio_read32(x->cap + CAP_HCCPARAMS1) >> 16) * 4;
 
 	for (unsigned steps = 0; off; steps++) {
-		if (steps == XCAP_MAX_STEPS || off + 12 > bar_size) {
-			kprintf("xhci: extended capability list runs off BAR0 or loops (at %#lx)\n", off);
+		if (steps == XCAP_MAX_STEPS || off + 16 > bar_size) {
+			kprintf("xhci: %s: extended capabilities run off BAR0 (at %#lx)\n",
+				x->owner, off);
 			return false;
 		}
 		uint32_t v = mmio_read32(x->cap + off);
@@ -488,14 +425,15 @@ static bool halt_and_reset(struct xhci *x)
 
 	mmio_write32(cmd, mmio_read32(cmd) & ~CMD_RUN);
 	if (!wait_reg(sts, STS_HCH, STS_HCH, XHCI_RESET_MS)) {
-		kprintf("xhci: does not halt (USBSTS %#x): not used\n", mmio_read32(sts));
+		kprintf("xhci: %s: does not halt (USBSTS %#x): not used\n", x->owner,
+			mmio_read32(sts));
 		return false;
 	}
 	mmio_write32(cmd, CMD_HCRST);
 	if (!wait_reg(cmd, CMD_HCRST, 0, XHCI_RESET_MS) ||
 	    !wait_reg(sts, STS_CNR, 0, XHCI_RESET_MS)) {
-		kprintf("xhci: reset does not finish (USBCMD %#x USBSTS %#x): not used\n",
-			mmio_read32(cmd), mmio_read32(sts));
+		kprintf("xhci: %s: reset does not end (USBCMD %#x USBSTS %#x): not used\n",
+			x->owner, mmio_read32(cmd), mmio_read32(sts));
 		return false;
 	}
 	return true;
@@ -547,13 +485,13 @@ static bool start(struct xhci *x)
 	uint32_t page_bits = mmio_read32(x->op + OP_PAGESIZE) & 0xffff;
 
 	if (!page_bits) {
-		kprintf("xhci: PAGESIZE register is 0: not used\n");
+		kprintf("xhci: %s: PAGESIZE register is 0: not used\n", x->owner);
 		return false;
 	}
 	unsigned page_size = PAGE_SIZE << __builtin_ctz(page_bits);
 	if (dma_alloc((x->slots + 1) * sizeof(uint64_t), x->dma_flags, &x->dcbaa) != E_OK ||
 	    !give_scratchpads(x, page_size) || !ring_init(x, &x->cmd) || !event_ring_init(x)) {
-		kprintf("xhci: out of frames for its rings: not used\n");
+		kprintf("xhci: %s: out of frames for its rings: not used\n", x->owner);
 		return false;
 	}
 	mmio_write32(x->op + OP_CONFIG, (mmio_read32(x->op + OP_CONFIG) & ~0xffu) | x->slots);
@@ -561,7 +499,7 @@ static bool start(struct xhci *x)
 	reg_write64(x->op + OP_CRCR, x->cmd.mem.pa | CRCR_RCS);
 	mmio_write32(x->op + OP_USBCMD, CMD_RUN);      /* no interrupts: polled */
 	if (!wait_reg(x->op + OP_USBSTS, STS_HCH, 0, XHCI_RESET_MS)) {
-		kprintf("xhci: does not start (USBSTS %#x): not used\n",
+		kprintf("xhci: %s: does not start (USBSTS %#x): not used\n", x->owner,
 			mmio_read32(x->op + OP_USBSTS));
 		return false;
 	}
@@ -601,9 +539,9 @@ static bool read_caps(struct xhci *x, uint64_t bar_size)
 	if (caplen < 0x20 || dboff < caplen || rtsoff < caplen || dboff >= bar_size ||
 	    rtsoff >= bar_size || OP_PORTSC(x->ports + 1) + caplen > bar_size || !x->slots ||
 	    !x->ports || p1 == 0xffffffffu) {
-		kprintf("xhci: nonsense capability registers (length %#x, doorbells %#x, runtime "
-			"%#x, %u slots, %u ports): not used\n", caplen, dboff, rtsoff, x->slots,
-			x->ports);
+		kprintf("xhci: %s: nonsense capability registers, not used:\n"
+			"  length %#x, doorbells at %#x, runtime at %#x, %u slots, %u ports\n",
+			x->owner, caplen, dboff, rtsoff, x->slots, x->ports);
 		return false;
 	}
 	x->op = x->cap + caplen;
@@ -643,6 +581,22 @@ static void release(struct xhci *x)
 	x->cap = 0;
 }
 
+/* Check the registers at x->cap, take the controller from the firmware, reset it. */
+static bool take_over(struct xhci *x, uint64_t bar_size)
+{
+	return read_caps(x, bar_size) && walk_xcaps(x, bar_size) && halt_and_reset(x);
+}
+
+bool xhci_take_over(vaddr_t regs, uint64_t size)
+{
+	static struct xhci scratch;      /* never the live controller */
+
+	memset(&scratch, 0, sizeof(scratch));
+	ksnprintf(scratch.owner, sizeof(scratch.owner), "registers at %lx", regs);
+	scratch.cap = regs;
+	return take_over(&scratch, size);
+}
+
 struct xhci *xhci_probe(void)
 {
 	struct xhci *x = &controller;
@@ -657,8 +611,7 @@ struct xhci *xhci_probe(void)
 	if (!map_registers(x, &bar_size))
 		return NULL;
 	pci_enable(x->pci, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_OFF);
-	if (!read_caps(x, bar_size) || !walk_xcaps(x, bar_size) || !halt_and_reset(x) ||
-	    !start(x)) {
+	if (!take_over(x, bar_size) || !start(x)) {
 		release(x);
 		return NULL;
 	}

@@ -93,6 +93,17 @@ struct xhci_dev {
  */
 struct xhci *xhci_probe(void);
 
+/*
+ * xhci_take_over - the first steps of xhci_probe on a controller whose
+ * BAR0 (@size bytes) is mapped at @regs: check the capability registers,
+ * take it from the firmware, halt and reset it; nothing is started and no
+ * memory given. Prints why it refuses. Returns true if the controller is
+ * reset and ready. Exported for the self-tests, which hand it register
+ * images in RAM (all zeros, a reset that never ends, firmware that never
+ * lets go) to see each refused in bounded time.
+ */
+bool xhci_take_over(vaddr_t regs, uint64_t size);
+
 /* xhci_port_count - root hub ports (numbered 1..count). */
 unsigned xhci_port_count(const struct xhci *x);
 
