@@ -67,7 +67,8 @@ struct erst_entry {
 
 /* ---- contexts (6.2) ----------------------------------------------------------------- */
 
-/* Dword indices in a context (each 32 or 64 bytes: CSZ). */
+/* Fields of the slot and endpoint contexts (6.2.2, 6.2.3); a context is
+ * 32 or 64 bytes (CSZ), its fields in the first 32. */
 #define SLOT_SPEED(s)     ((uint32_t)(s) << 20)
 #define SLOT_ENTRIES(n)   ((uint32_t)(n) << 27)
 #define SLOT_PORT(p)      ((uint32_t)(p) << 16)
@@ -276,11 +277,25 @@ static void event_dispatch(struct xhci *x, const struct trb *ev)
 		mark_port_change(x, (unsigned)(ev->param >> 24) & 0xff);
 		break;
 	case EVT_HOST:
-		kprintf("xhci: host controller event: %s\n", xhci_cc_name(EVT_CC(ev->status)));
+		kprintf("xhci: %s: host controller event: %s\n", x->owner,
+			xhci_cc_name(EVT_CC(ev->status)));
 		break;
 	default:
 		break;      /* a late command completion (after a timeout): dropped */
 	}
+}
+
+/* Mark the controller dead if it reports an error or has vanished (its
+ * registers read all ones); true if it is still alive. */
+static bool check_alive(struct xhci *x)
+{
+	uint32_t sts = mmio_read32(x->op + OP_USBSTS);
+
+	if (!x->dead && (sts == 0xffffffffu || (sts & (STS_HSE | STS_HCE)))) {
+		kprintf("xhci: %s failed (USBSTS %#x): given up\n", x->owner, sts);
+		x->dead = true;
+	}
+	return !x->dead;
 }
 
 /*
@@ -294,25 +309,20 @@ static bool wait_event(struct xhci *x, bool (*match)(const struct trb *ev, void 
 {
 	struct deadline d = deadline_in(ms);
 
-	while (!x->dead) {
+	/* The deadline is checked on every turn: a storm of other events ends too. */
+	while (!x->dead && !expired(&d)) {
 		struct trb ev;
-		if (event_next(x, &ev)) {
-			if (match(&ev, ctx)) {
-				*out = ev;
-				return true;
-			}
-			event_dispatch(x, &ev);
+		if (!event_next(x, &ev)) {
+			cpu_relax();
 			continue;
 		}
-		if (expired(&d))
-			break;
-		cpu_relax();
+		if (match(&ev, ctx)) {
+			*out = ev;
+			return true;
+		}
+		event_dispatch(x, &ev);
 	}
-	uint32_t sts = mmio_read32(x->op + OP_USBSTS);
-	if (sts == 0xffffffffu || (sts & (STS_HSE | STS_HCE))) {
-		kprintf("xhci: controller failed (USBSTS %#x): giving it up\n", sts);
-		x->dead = true;
-	}
+	check_alive(x);
 	return false;
 }
 
@@ -331,7 +341,7 @@ static void command_abort(struct xhci *x)
 	struct deadline d = deadline_in(XHCI_COMMAND_MS);
 	while (mmio_read32(x->op + OP_CRCR) & CRCR_CRR) {
 		if (expired(&d)) {
-			kprintf("xhci: command ring does not stop: giving the controller up\n");
+			kprintf("xhci: %s: command ring does not stop: given up\n", x->owner);
 			x->dead = true;
 			return;
 		}
@@ -922,16 +932,15 @@ void xhci_poll(struct xhci *x)
 
 	if (x->dead)
 		return;
-	while (event_next(x, &ev)) {
+	/* At most one ring's worth: a controller that floods events cannot keep
+	 * the caller here. */
+	for (unsigned n = 0; n < EVENT_TRBS && event_next(x, &ev); n++) {
 		port_event |= TRB_TYPE_OF(ev.control) == EVT_PORT_CHANGE;
 		event_dispatch(x, &ev);
 	}
 	if (port_event)
 		note_disconnects(x);
-	if (mmio_read32(x->op + OP_USBSTS) == 0xffffffffu) {
-		kprintf("xhci: controller vanished (registers read all ones): giving it up\n");
-		x->dead = true;
-	}
+	check_alive(x);
 }
 
 void xhci_dev_close(struct xhci_dev *d)
