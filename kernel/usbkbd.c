@@ -13,20 +13,17 @@
 #define USAGE_Z         0x1d
 #define USAGE_TABLE_END 0x65
 
-/* Usages that type a character, US layout: unshifted and shifted. */
-static const char plain[USAGE_TABLE_END] = {
-	[0x1e] = '1', '2', '3', '4', '5', '6', '7', '8', '9', '0',
-	[0x28] = '\n', 0x1b, '\b', '\t', ' ', '-', '=', '[', ']', '\\', '#', ';', '\'', '`', ',',
-	'.', '/',
-	[0x54] = '/', '*', '-', '+', '\n', '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '.',
-	'\\',
-};
-static const char shifted[USAGE_TABLE_END] = {
-	[0x1e] = '!', '@', '#', '$', '%', '^', '&', '*', '(', ')',
-	[0x28] = '\n', 0x1b, '\b', '\t', ' ', '_', '+', '{', '}', '|', '~', ':', '"', '~', '<',
-	'>', '?',
-	[0x54] = '/', '*', '-', '+', '\n', '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '.',
-	'|',
+/* Usages that type a character, US layout: { unshifted, shifted }. */
+static const char usage_chars[USAGE_TABLE_END][2] = {
+	[0x1e] = { '1', '!' }, { '2', '@' }, { '3', '#' }, { '4', '$' }, { '5', '%' },
+	{ '6', '^' }, { '7', '&' }, { '8', '*' }, { '9', '(' }, { '0', ')' },
+	[0x28] = { '\n', '\n' }, { 0x1b, 0x1b }, { '\b', '\b' }, { '\t', '\t' }, { ' ', ' ' },
+	{ '-', '_' }, { '=', '+' }, { '[', '{' }, { ']', '}' }, { '\\', '|' }, { '#', '~' },
+	{ ';', ':' }, { '\'', '"' }, { '`', '~' }, { ',', '<' }, { '.', '>' }, { '/', '?' },
+	/* The keypad, as with Num Lock on; then the key left of Z on ISO keyboards. */
+	[0x54] = { '/', '/' }, { '*', '*' }, { '-', '-' }, { '+', '+' }, { '\n', '\n' },
+	{ '1', '1' }, { '2', '2' }, { '3', '3' }, { '4', '4' }, { '5', '5' }, { '6', '6' },
+	{ '7', '7' }, { '8', '8' }, { '9', '9' }, { '0', '0' }, { '.', '.' }, { '\\', '|' },
 };
 
 /* Usages of keys that type nothing (HID Usage Tables 1.12, 10). */
@@ -63,8 +60,8 @@ uint32_t hid_usage_key(uint8_t usage, uint8_t mods, bool caps)
 
 	if (usage >= USAGE_A && usage <= USAGE_Z)
 		code = (uint32_t)((shift != caps ? 'A' : 'a') + (usage - USAGE_A));
-	else if (usage < USAGE_TABLE_END && plain[usage])
-		code = (uint8_t)(shift ? shifted[usage] : plain[usage]);
+	else if (usage < USAGE_TABLE_END && usage_chars[usage][0])
+		code = (uint8_t)usage_chars[usage][shift];
 	else if (!(code = special_key(usage)))
 		return 0;
 	return code | modifier_bits(mods);
