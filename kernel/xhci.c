@@ -440,6 +440,7 @@ static bool halt_and_reset(struct xhci *x)
 		return false;
 	}
 	mmio_write32(cmd, CMD_HCRST);
+	delay_ms(1);     /* some controllers must not be read just after HCRST (Linux waits too) */
 	if (!wait_reg(cmd, CMD_HCRST, 0, XHCI_RESET_MS) ||
 	    !wait_reg(sts, STS_CNR, 0, XHCI_RESET_MS)) {
 		kprintf("xhci: %s: reset does not end (USBCMD %#x USBSTS %#x): not used\n",
