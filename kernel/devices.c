@@ -188,8 +188,7 @@ static void pci_scan_bus0(void)
 	for (unsigned d = 0; d < PCI_DEVICES; d++) {
 		if (!pci_function(d, 0))
 			continue;
-		if (!((pci_read32((struct pci_fn){ (uint8_t)d, 0 }, PCI_CFG_HEADER) >> 16) &
-		      PCI_HEADER_MULTIFUNC))
+		if (!pci_multifunction(d))
 			continue;
 		for (unsigned f = 1; f < PCI_FUNCTIONS; f++)
 			pci_function(d, f);

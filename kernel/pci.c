@@ -1,6 +1,7 @@
 /*
- * pci.c - configuration space of bus 0, through ECAM or the I/O ports
- * (pci.h).
+ * pci.c - configuration space of bus 0 (pci.h): through ECAM when the MCFG
+ * gives it, else through configuration mechanism #1 (ports 0xcf8/0xcfc),
+ * which every PC chipset has (PCI Local Bus spec 3.0, 3.2.2.3.2).
  */
 #include "cpu.h"
 #include "mmio.h"
@@ -53,9 +54,10 @@ bool pci_present(struct pci_fn f)
 	return (pci_read32(f, PCI_CFG_ID) & 0xffff) != PCI_VENDOR_NONE;
 }
 
-static bool multifunction(unsigned dev)
+bool pci_multifunction(unsigned dev)
 {
-	return (pci_read32((struct pci_fn){ dev, 0 }, PCI_CFG_HEADER) >> 16) & PCI_HEADER_MULTIFUNC;
+	return (pci_read32((struct pci_fn){ (uint8_t)dev, 0 }, PCI_CFG_HEADER) >> 16) &
+	       PCI_HEADER_MULTIFUNC;
 }
 
 bool pci_find_class(uint8_t cls, uint8_t sub, uint8_t prog_if, unsigned index, struct pci_fn *out)
@@ -63,7 +65,7 @@ bool pci_find_class(uint8_t cls, uint8_t sub, uint8_t prog_if, unsigned index, s
 	uint32_t want = (uint32_t)cls << 24 | (uint32_t)sub << 16 | (uint32_t)prog_if << 8;
 
 	for (unsigned d = 0; d < PCI_DEVICES; d++) {
-		unsigned nfn = multifunction(d) ? PCI_FUNCTIONS : 1;
+		unsigned nfn = pci_multifunction(d) ? PCI_FUNCTIONS : 1;
 		for (unsigned fn = 0; fn < nfn; fn++) {
 			struct pci_fn f = { (uint8_t)d, (uint8_t)fn };
 			if (!pci_present(f) || (pci_read32(f, PCI_CFG_CLASS) & 0xffffff00u) != want)

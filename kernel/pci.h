@@ -52,6 +52,10 @@ void pci_write32(struct pci_fn f, unsigned off, uint32_t v);
 /* pci_present - true if a function answers at @f. */
 bool pci_present(struct pci_fn f);
 
+/* pci_multifunction - true if device @dev (0-31) has functions 1-7 too
+ * (the header type of its function 0 says so). */
+bool pci_multifunction(unsigned dev);
+
 /*
  * pci_find_class - the @index-th (0 first) function of bus 0 whose class,
  * subclass and programming interface are @cls, @sub, @prog_if (the three
