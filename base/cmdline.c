@@ -20,6 +20,9 @@ const struct cmdline_option cmdline_options[] = {
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
 	{ "reboot", CMDLINE_FLAG, "reboot", "reboot once the kernel is ready (kernel/power.h)" },
 	{ "poweroff", CMDLINE_FLAG, "poweroff", "switch the machine off once the kernel is ready" },
+	{ "keytest", CMDLINE_VALUE, "keytest=N", "test hook: print the next N keys typed (boot tests)" },
+	{ "usbtest", CMDLINE_VALUE, "usbtest=stall",
+	  "test hook: the USB keyboard stalls a request, the driver recovers (boot tests)" },
 };
 const size_t cmdline_option_count = sizeof(cmdline_options) / sizeof(cmdline_options[0]);
 

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "klib.h"
 #include "mmio.h"
+#include "pci.h"
 
 #define MSR_APIC_BASE        0x0000001bu
 #define APIC_BASE_X2APIC     (1ull << 10)  /* EXTD: x2APIC mode */
@@ -28,18 +29,9 @@
 #define NS_PER_S             1000000000ul
 #define CALIBRATE_MAX_READS  5000000u      /* a stuck counter gives up after these */
 
-/* PCI configuration space header (PCI Local Bus spec 3.0, 6.1). */
+/* PCIe: one bus of ECAM (registers in pci.h). */
 #define PCI_ECAM_BUS_SIZE    (1ul << 20)    /* 32 devices x 8 functions x 4 KiB */
-#define PCI_DEVICES          32
-#define PCI_FUNCTIONS        8
-#define PCI_CFG_ID           0x00           /* vendor 15:0, device 31:16 */
-#define PCI_CFG_CLASS        0x08           /* revision, prog-if, subclass, class */
-#define PCI_CFG_HEADER       0x0c           /* header type in bits 23:16 */
-#define PCI_HEADER_MULTIFUNC 0x80
-#define PCI_VENDOR_NONE      0xffff
-#define PCI_CONFIG_ADDRESS   0xcf8          /* configuration mechanism #1 */
-#define PCI_CONFIG_DATA      0xcfc
-#define PCI_CONFIG_ENABLE    (1u << 31)
+#define PCI_CONFIG_PORTS     "0xcf8/0xcfc"
 
 static struct devices dev;
 static char ioapic_owner[ACPI_MAX_IOAPICS][16];
@@ -248,26 +240,14 @@ const char *pci_class_name(uint8_t base_class)
 	return base_class < ARRAY_SIZE(names) ? names[base_class] : "other";
 }
 
-/*
- * Configuration reads of bus 0: through ECAM when MCFG gives it, else
- * through configuration mechanism #1 (ports 0xcf8/0xcfc), which every PC
- * chipset has (PCI Local Bus spec 3.0, 3.2.2.3.2).
- */
-static uint32_t pci_read(unsigned d, unsigned f, unsigned off)
-{
-	if (dev.pci_bus0)
-		return mmio_read32(dev.pci_bus0 + ((vaddr_t)d << 15) + ((vaddr_t)f << 12) + off);
-	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | d << 11 | f << 8 | (off & 0xfc));
-	return inl(PCI_CONFIG_DATA);
-}
-
 /* Print one function; returns false if none answers there. */
 static bool pci_function(unsigned d, unsigned f)
 {
-	uint32_t id = pci_read(d, f, PCI_CFG_ID);
+	struct pci_fn pf = { (uint8_t)d, (uint8_t)f };
+	uint32_t id = pci_read32(pf, PCI_CFG_ID);
 	if ((id & 0xffff) == PCI_VENDOR_NONE)
 		return false;
-	uint32_t cls = pci_read(d, f, PCI_CFG_CLASS);
+	uint32_t cls = pci_read32(pf, PCI_CFG_CLASS);
 	kprintf("pci 00:%02x.%u %04x:%04x class %02x.%02x.%02x %s\n", d, f, id & 0xffff, id >> 16,
 		cls >> 24, (cls >> 16) & 0xff, (cls >> 8) & 0xff, pci_class_name(cls >> 24));
 	dev.pci_functions++;
@@ -279,7 +259,7 @@ static void pci_scan_bus0(void)
 	for (unsigned d = 0; d < PCI_DEVICES; d++) {
 		if (!pci_function(d, 0))
 			continue;
-		if (!((pci_read(d, 0, PCI_CFG_HEADER) >> 16) & PCI_HEADER_MULTIFUNC))
+		if (!pci_multifunction(d))
 			continue;
 		for (unsigned f = 1; f < PCI_FUNCTIONS; f++)
 			pci_function(d, f);
@@ -302,8 +282,8 @@ static void pci_probe(const struct acpi_info *ai)
 	struct resource *in_way;
 
 	if (!m) {
-		kprintf("pci: no ECAM for bus 0 in the MCFG: bus 0 read through ports %#x/%#x\n",
-			PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA);
+		kprintf("pci: no ECAM for bus 0 in the MCFG: bus 0 read through ports %s\n",
+			PCI_CONFIG_PORTS);
 		pci_scan_bus0();
 		return;
 	}
@@ -316,6 +296,7 @@ static void pci_probe(const struct acpi_info *ai)
 	dev.pci_bus0 = mmio_map(m->base, PCI_ECAM_BUS_SIZE, CACHE_UC, OWNER_PCI_BUS0);
 	if (!dev.pci_bus0)
 		return;
+	pci_use_ecam(dev.pci_bus0);
 	kprintf("pci: ECAM segment 0 buses %u-%u at %lx; bus 0 -> %lx UC\n", m->bus_start,
 		m->bus_end, m->base, dev.pci_bus0);
 	pci_scan_bus0();

@@ -21,6 +21,7 @@
 #include "ps2.h"
 #include "report.h"
 #include "serialkeys.h"
+#include "usbkbd.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -85,6 +86,7 @@ void kernel_main(struct handoff *hv)
 	power_init(h);
 	serialkeys_init();
 	ps2_init();
+	usbkbd_init();
 	h->tsc[PHASE_DEVICES] = rdtsc();
 	mmio_report();
 

@@ -16,6 +16,8 @@
 #   --usb IMG          boot this disk image (make usb) as USB mass storage on
 #                      xHCI instead, with no other disk or CD drive; IMG is
 #                      never written (--cmdline patches a private copy)
+#   --usb-keyboard     a USB keyboard (usb-kbd, id usbkbd) on a qemu-xhci
+#                      controller (id xhci; the --usb stick's when given)
 #   --no-serial        no serial port at all (like most real PCs)
 #   --serial-log FILE  serial to FILE instead of this terminal
 #   --serial-socket SOCK  serial on a unix socket (QEMU listens, does not
@@ -61,7 +63,7 @@ value() {
 }
 
 mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
-usb= serial=stdio serial_log= serial_sock= monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
+usb= usbkbd=0 serial=stdio serial_log= serial_sock= monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
 dry=0 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--selftest) selftest=1 ;;
 	--esp) esp=$2; shift ;;
 	--usb) usb=$2; shift ;;
+	--usb-keyboard) usbkbd=1 ;;
 	--no-serial) serial=none ;;
 	--serial-log) serial=file:$2; serial_log=$2; shift ;;
 	--serial-socket) serial_sock=$2; shift ;;
@@ -182,6 +185,14 @@ else
 		printf '%s\n' "$cmdline" >"$run/esp/EFI/carto/cmdline.txt"
 	fi
 	bootdisk=(-drive "format=raw,file=fat:rw:$run/esp")
+fi
+
+if [ "$usbkbd" = 1 ]; then
+	# One controller: the stick's when it is on xHCI (not under U-Boot).
+	if [ -z "$usb" ] || [ "$firmware" = uboot ]; then
+		bootdisk+=(-device qemu-xhci,id=xhci)
+	fi
+	bootdisk+=(-device usb-kbd,id=usbkbd,bus=xhci.0)
 fi
 
 mach=$machine
