@@ -14,9 +14,11 @@
 #   make host-test  host unit tests only
 #   make boot-test  boot tests only
 #   make bench      host benchmarks of the mm/ code
+#   make bench-boot boot phases under -icount (scripts/bench-boot.sh)
 #   make fuzz       fuzz the map parsers and the planner for FUZZ_SECONDS
 #                   (default 300) with scripts/fuzz.sh; run it after
 #                   touching a parser, the planner or the allocator's sizing
+#   make fuzz-acpi  the same for the ACPI table parser (base/acpitab.c)
 #   make deps       install what the build needs (root on Debian/Ubuntu)
 #
 # The same mm/ sources are compiled three times: for the kernel
@@ -42,9 +44,12 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 MM_SRCS       := $(wildcard mm/*.c)
 # base/: freestanding code both the loader and the kernel use (built like mm/;
 # the host takes the string functions from its libc instead of base/string.c,
-# and has no 16550 to drive with base/uart16550.c's port I/O).
+# and has no 16550 to drive with base/uart16550.c's port I/O). The ACPI table
+# parser (base/acpitab.c) is the kernel's and the host's: the loader reads
+# no tables.
 BASE_SRCS     := $(wildcard base/*.c)
 HOST_BASE_SRCS:= $(filter-out base/string.c base/uart16550.c,$(BASE_SRCS))
+LOADER_BASE_SRCS:= $(filter-out base/acpitab.c,$(BASE_SRCS))
 # kernel/bench/: the in-kernel benchmarks (kernel/bench.h); kernel/selftest/: the
 # in-kernel self-tests (kernel/selftest/selftest.h).
 KERNEL_SRCS   := $(wildcard kernel/*.c) $(wildcard kernel/bench/*.c) $(wildcard kernel/selftest/*.c) $(wildcard kernel/*.S)
@@ -103,7 +108,7 @@ $(BUILD)/efi/%.S.o: %.S $(BUILD)/kernel/kernel.elf
 	$(CC) $(ECFLAGS) -D__ASSEMBLER__ -DKERNEL_ELF='"$(BUILD)/kernel/kernel.elf"' -c $< -o $@
 
 EFI_MM_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(MM_SRCS))
-LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(LOADER_COMMON) $(BASE_SRCS)) $(EFI_MM_OBJS)
+LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS) $(LOADER_COMMON) $(LOADER_BASE_SRCS)) $(EFI_MM_OBJS)
 MEMDUMP_OBJS:= $(patsubst %,$(BUILD)/efi/%.o,$(MEMDUMP_SRCS) $(EFICOMMON_SRCS) base/string.c base/fmt.c) $(EFI_MM_OBJS)
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
@@ -176,6 +181,11 @@ test: all $(HOST_TESTS)
 bench: $(HOST_BENCHES)
 	@for b in $(HOST_BENCHES); do $$b || exit 1; done
 
+# Where the boot's time goes, phase by phase, under -icount (README).
+.PHONY: bench-boot
+bench-boot: all
+	@scripts/bench-boot.sh
+
 # Fuzz for FUZZ_SECONDS (clang with libFuzzer); crashes land in
 # build/fuzz/crash-*. scripts/fuzz.sh --merge keeps the corpus small.
 FUZZ_SECONDS ?= 300
@@ -184,9 +194,11 @@ FUZZ_SECONDS ?= 300
 bench-modes: all
 	scripts/bench-modes.sh
 
-.PHONY: fuzz
+.PHONY: fuzz fuzz-acpi
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+fuzz-acpi:
+	scripts/fuzz.sh --acpi $(FUZZ_SECONDS)
 
 # make run USB=1: boot build/carto-usb.img (rebuilt first) as a USB stick.
 # make run CMDLINE="memmap fwmap": the kernel command line (qemu.sh --cmdline).

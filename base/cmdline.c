@@ -9,7 +9,7 @@
 const struct cmdline_option cmdline_options[] = {
 	{ "selftest", CMDLINE_FLAG_OR_VALUE, "selftest[=PREFIX]",
 	  "run the in-kernel self-tests (only those whose name starts with PREFIX)" },
-	{ "memmap", CMDLINE_FLAG, "memmap", "print Carto's clean memory map" },
+	{ "memmap", CMDLINE_FLAG, "memmap", "print Carto's clean memory map (and the EFI runtime pieces)" },
 	{ "fwmap", CMDLINE_FLAG, "fwmap", "print the firmware's map in the dump tool's format" },
 	{ "framestats", CMDLINE_FLAG, "framestats", "add a machine-readable frame-allocator line" },
 	{ "crash", CMDLINE_VALUE, "crash=stack|pf|wp|ud", "inject a fault to see the exception report" },
@@ -22,6 +22,11 @@ const struct cmdline_option cmdline_options[] = {
 	  "run the in-kernel benchmarks after carto: ready (those whose name starts with PREFIX)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
+	{ "reboot", CMDLINE_FLAG, "reboot", "reboot once the kernel is ready (kernel/power.h)" },
+	{ "poweroff", CMDLINE_FLAG, "poweroff", "switch the machine off once the kernel is ready" },
+	{ "keytest", CMDLINE_VALUE, "keytest=N", "test hook: print the next N keys typed (boot tests)" },
+	{ "usbtest", CMDLINE_VALUE, "usbtest=stall",
+	  "test hook: the USB keyboard stalls a request, the driver recovers (boot tests)" },
 };
 const size_t cmdline_option_count = sizeof(cmdline_options) / sizeof(cmdline_options[0]);
 

@@ -1,7 +1,8 @@
 /*
  * uart16550.c - polled output on a 16550 UART (include/uart16550.h): the
- * presence probe, the line setup the kernel does, and the bounded-wait
- * transmit both the kernel and the loader use.
+ * presence probe, the line setup the kernel does, the bounded-wait
+ * transmit both the kernel and the loader use, and the kernel's polled
+ * receive.
  */
 #include "cpu.h"
 #include "uart16550.h"
@@ -30,6 +31,7 @@ enum uart_reg {
 #define MCR_LOOP         0x10
 #define MCR_NORMAL       (MCR_DTR | MCR_RTS | MCR_OUT1 | MCR_OUT2)
 #define LSR_DATA_READY   0x01
+#define LSR_RX_ERRORS    0x1c       /* parity, framing error, break */
 #define LSR_THR_EMPTY    0x20
 
 #define UART_PROBE_A      0x5a
@@ -69,6 +71,7 @@ void uart16550_attach(struct uart16550 *u, uint16_t port)
 {
 	u->port = port;
 	u->timeouts = 0;
+	u->rx_dropped = 0;
 	u->up = uart16550_present(port);
 }
 
@@ -89,6 +92,7 @@ void uart16550_init(struct uart16550 *u, uint16_t port, uint32_t baud)
 	u->port = port;
 	u->up = false;
 	u->timeouts = 0;
+	u->rx_dropped = 0;
 	if (!uart16550_present(port))
 		return;
 	uart_out(port, UART_IER, 0);                    /* polled: no interrupts */
@@ -116,5 +120,20 @@ bool uart16550_putc(struct uart16550 *u, char c)
 	}
 	u->timeouts = 0;
 	uart_out(u->port, UART_DATA, (uint8_t)c);
+	return true;
+}
+
+bool uart16550_getc(struct uart16550 *u, uint8_t *c)
+{
+	if (!u->up)
+		return false;
+	uint8_t lsr = uart_in(u->port, UART_LSR);
+	if (!(lsr & LSR_DATA_READY))
+		return false;
+	*c = uart_in(u->port, UART_DATA);
+	if (lsr & LSR_RX_ERRORS) {
+		u->rx_dropped++;
+		return false;
+	}
 	return true;
 }

@@ -54,6 +54,7 @@
 
 /* RFLAGS bits. */
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_RESERVED1 (1ull << 1)   /* always 1 */
 
 /* ---- port I/O ---------------------------------------------------------- */
 

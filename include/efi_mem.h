@@ -68,6 +68,26 @@ struct efi_mem_desc {
 	uint64_t attr;
 };
 
+#ifndef EFI_MEMORY_DESCRIPTOR_VERSION
+#define EFI_MEMORY_DESCRIPTOR_VERSION 1   /* the only layout the spec defines */
+#endif
+
+/*
+ * The EFI Memory Attributes Table (UEFI 2.10, 4.6.4): a header, then
+ * entries descriptors of desc_size bytes each (struct efi_mem_desc at the
+ * start of each), describing the runtime code and data regions' parts
+ * with EFI_MEMORY_RO (read-only: code) and EFI_MEMORY_XP (not executable:
+ * data). Version 1 and 2 share this layout (2 defines flags bit 0).
+ */
+struct efi_mat_header {
+	uint32_t version;
+	uint32_t entries;
+	uint32_t desc_size;
+	uint32_t flags;
+};
+#define EFI_MAT_VERSION_MIN 1
+#define EFI_MAT_VERSION_MAX 2
+
 /* Short name of an EFI memory type ("Conventional", ...), "?" if unknown. */
 const char *efi_mem_type_name(uint32_t type);
 

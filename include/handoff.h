@@ -19,7 +19,7 @@
 #include "types.h"
 
 #define HANDOFF_MAGIC   0x6f7468636f747241ull   /* "Artochto" */
-#define HANDOFF_VERSION 1
+#define HANDOFF_VERSION 3
 
 enum fb_format {
 	FB_NONE = 0,       /* no GOP framebuffer */
@@ -38,14 +38,19 @@ struct handoff_fb {
 	uint32_t mask_r, mask_g, mask_b, mask_x;  /* FB_BITMASK only */
 };
 
-/* Boot phases timed with the TSC. */
+/* Boot phases timed with the TSC: the loader stamps the first four, the
+ * kernel the rest (kernel/main.c; scripts/bench-boot.sh reads them). */
 enum boot_phase {
 	PHASE_LOADER_START,
 	PHASE_MAP_READ,
 	PHASE_PT_BUILT,
 	PHASE_EXIT_BS,
 	PHASE_KERNEL_ENTRY,
-	PHASE_KERNEL_INIT,
+	PHASE_MEMORY_INIT,      /* page tables, frames, PAT, MMIO region */
+	PHASE_KERNEL_INIT,      /* and the screen console up */
+	PHASE_REPORT,           /* the boot report printed */
+	PHASE_DEVICES,          /* ACPI, APICs, HPET/TSC, PCI probed */
+	PHASE_READY,            /* "carto: ready" written and on screen */
 	PHASE_COUNT
 };
 
@@ -81,6 +86,18 @@ struct handoff_reservation {
 #define CMDLINE_FROM_OPTIONS     (1u << 1)   /* the image's load options */
 #define CMDLINE_TRUNCATED        (1u << 2)   /* cut at HANDOFF_CMDLINE_MAX - 1 */
 #define HANDOFF_VENDOR_MAX       64
+/* The firmware's EFI Memory Attributes Table, copied whole (header and
+ * descriptors) if it fits: OVMF's is about 2 KiB. */
+#define HANDOFF_MAT_MAX          8192
+
+/* handoff.efi_mat_status: what the loader found of the Memory Attributes
+ * Table. Only the loader's view; the kernel checks the copy again. */
+enum handoff_mat_status {
+	HANDOFF_MAT_NONE = 0,      /* no EFI_MEMORY_ATTRIBUTES_TABLE_GUID entry */
+	HANDOFF_MAT_COPIED,        /* efi_mat[0..efi_mat_size) holds it */
+	HANDOFF_MAT_TOO_BIG,       /* efi_mat_size bytes: more than HANDOFF_MAT_MAX */
+	HANDOFF_MAT_BAD_HEADER,    /* entry count x size overflows, or a NULL table */
+};
 
 /* A page-table pool chunk: [start, end), mapped in the page-table window
  * (ptwindow.h). Frames in [start, next) have been handed out; [next, end)
@@ -115,6 +132,13 @@ struct handoff {
 	uint32_t uefi_revision;
 	uint32_t pad0;
 	char fw_vendor[HANDOFF_VENDOR_MAX];   /* ASCII copy of the vendor string */
+	/* EFI runtime services (kernel/efirt.c): the table ST->RuntimeServices
+	 * (physical, 0 if none), and a copy of the Memory Attributes Table.
+	 * The runtime regions are the EFI_MEMORY_RUNTIME entries of fw_map. */
+	paddr_t efi_rt;
+	uint32_t efi_mat_status;               /* enum handoff_mat_status */
+	uint32_t efi_mat_size;                 /* bytes (see the status) */
+	uint8_t efi_mat[HANDOFF_MAT_MAX] __attribute__((aligned(8)));
 	char cmdline[HANDOFF_CMDLINE_MAX];     /* NUL-terminated */
 	uint32_t cmdline_source;               /* CMDLINE_FROM_* bits */
 	uint32_t pad1;

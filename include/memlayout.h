@@ -24,7 +24,10 @@
  *                                                      the hand-off block and its maps, RW NX
  *                                                      (mapped by the loader in every mode)
  *   0xfffff00000000000 .. 0xfffff40000000000 480..487  MMIO: device mappings made by mmio_map
- *   0xfffff40000000000 .. 0xffffff0000000000 488..509  (reserved: EFI runtime services, ...)
+ *   0xfffff40000000000 .. 0xfffff80000000000 488..495  EFI RUNTIME: the firmware's runtime regions
+ *                                                      at EFIRT_BASE + phys (kernel/efirt.c), with
+ *                                                      the Memory Attributes Table's permissions
+ *   0xfffff80000000000 .. 0xffffff0000000000 496..509  (reserved)
  *   0xffffff0000000000 .. 0xffffff8000000000      510  KERNEL STACKS: each stack sits above an
  *                                                      unmapped guard page
  *   0xffffff8000000000 .. 0xffffffff80000000      511  (unused bottom of the last slot)
@@ -111,6 +114,17 @@
 #define MMIO_SIZE       ((unsigned long)MMIO_SLOTS * SLOT_SIZE) /* 4 TiB */
 #define MMIO_END        (MMIO_BASE + MMIO_SIZE)
 
+/* EFI runtime regions: a region at physical address pa is mapped at
+ * EFIRT_BASE + pa, so the firmware's regions keep their distances (some
+ * firmware assumes they do). Regions at or above EFIRT_MAX_PHYS cannot be
+ * mapped: the runtime services are then not used. */
+#define EFIRT_SLOT      488
+#define EFIRT_SLOTS     8
+#define EFIRT_BASE      KSLOT(EFIRT_SLOT)                   /* 0xfffff40000000000 */
+#define EFIRT_SIZE      ((unsigned long)EFIRT_SLOTS * SLOT_SIZE) /* 4 TiB */
+#define EFIRT_END       (EFIRT_BASE + EFIRT_SIZE)
+#define EFIRT_MAX_PHYS  EFIRT_SIZE
+
 #define KSTACK_SLOT     510
 #define KSTACK_BASE     KSLOT(KSTACK_SLOT)                  /* 0xffffff0000000000 */
 #define KSTACK_PAGES    8                                   /* 32 KiB per stack */
@@ -120,8 +134,10 @@
 #define KSTACK_STRIDE   (KSTACK_SIZE + PAGE_SIZE)
 #define KSTACK_BOTTOM(i) (KSTACK_BASE + (unsigned long)(i) * KSTACK_STRIDE + PAGE_SIZE)
 #define KSTACK_TOP(i)   (KSTACK_BOTTOM(i) + KSTACK_SIZE)
-/* Stack numbers: 0 = boot/kernel stack, 1.. = IST stacks (double fault, NMI, MCE). */
-#define KSTACK_COUNT    4
+/* Stack numbers: 0 = boot/kernel stack, 1.. = IST stacks (double fault, NMI, MCE),
+ * KSTACK_EFIRT = the stack every EFI runtime call runs on (kernel/efirt.c). */
+#define KSTACK_EFIRT    4
+#define KSTACK_COUNT    5
 
 #define KERNEL_SLOT     511
 #define KERNEL_BASE     0xffffffff80000000ul               /* link address (-mcmodel=kernel) */
@@ -137,7 +153,11 @@ _Static_assert((KMAP_SLOTS * PAGE_SIZE) % PAGE_SIZE_2M == 0 || PAGE_SIZE_2M % (K
 	       "one CPU's kmap slots share one page table");
 _Static_assert(VMAP_SLOT + VMAP_SLOTS <= HANDOFF_SLOT, "vmap and hand-off window overlap");
 _Static_assert(HANDOFF_SLOT + HANDOFF_SLOTS <= MMIO_SLOT, "hand-off window and MMIO overlap");
-_Static_assert(MMIO_SLOT + MMIO_SLOTS <= KSTACK_SLOT, "MMIO and stacks overlap");
+_Static_assert(MMIO_SLOT + MMIO_SLOTS <= EFIRT_SLOT, "MMIO and EFI runtime overlap");
+_Static_assert(EFIRT_SLOT + EFIRT_SLOTS <= KSTACK_SLOT, "EFI runtime and stacks overlap");
+_Static_assert(EFIRT_BASE == MMIO_END, "EFI runtime follows MMIO");
+_Static_assert((EFIRT_BASE & (PAGE_SIZE_1G - 1)) == 0, "EFI runtime region is 1 GiB aligned");
+_Static_assert(KSTACK_EFIRT < KSTACK_COUNT, "the EFI runtime stack is one of the kernel stacks");
 _Static_assert(KSTACK_SLOT < KERNEL_SLOT, "stacks and kernel image share a slot");
 _Static_assert(KSTACK_TOP(KSTACK_COUNT - 1) <= KSLOT(KSTACK_SLOT + 1), "stacks overflow their slot");
 _Static_assert(((KERNEL_BASE >> SLOT_SHIFT) & (PT_ENTRIES - 1)) == KERNEL_SLOT, "kernel slot");

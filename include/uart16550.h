@@ -1,7 +1,7 @@
 /*
  * uart16550.h - polled output on a 16550 UART (base/uart16550.c), for the
  * kernel's serial console and the loader's last words after
- * ExitBootServices.
+ * ExitBootServices, and polled input for the kernel's serial keyboard.
  *
  * Both sides need the same two things: to tell whether a UART answers at
  * all (a PC without one reads 0xff from every port), and to send a byte
@@ -35,6 +35,7 @@ struct uart16550 {
 	uint16_t port;        /* I/O base, e.g. UART_COM1 */
 	bool up;              /* output goes out; false: every putc is dropped */
 	unsigned timeouts;    /* consecutive transmit timeouts */
+	unsigned rx_dropped;  /* received bytes dropped for a line error */
 };
 
 /*
@@ -66,5 +67,14 @@ void uart16550_init(struct uart16550 *u, uint16_t port, uint32_t baud);
  * (false if @u is down or the wait timed out). No newline translation.
  */
 bool uart16550_putc(struct uart16550 *u, char c);
+
+/*
+ * uart16550_getc - the next received byte, if one is waiting: never waits.
+ * Returns true with the byte in *@c; false if @u is down, nothing has
+ * arrived, or the byte came with a parity or framing error or a break
+ * (then it is dropped and counted in @u->rx_dropped). The kernel's serial
+ * keyboard (kernel/serialkeys.c) polls it; the loader never reads.
+ */
+bool uart16550_getc(struct uart16550 *u, uint8_t *c);
 
 #endif

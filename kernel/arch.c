@@ -7,6 +7,7 @@
 #include "klib.h"
 #include "kspace.h"
 #include "memlayout.h"
+#include "monitor.h"
 #include "panic.h"
 #include "pt.h"
 
@@ -301,6 +302,7 @@ int kstack_guard_hit(uint64_t addr)
 
 static const char *const kstack_names[KSTACK_COUNT] = {
 	"boot stack", "double-fault IST stack", "NMI IST stack", "machine-check IST stack",
+	"EFI runtime stack",
 };
 
 static void print_registers(const struct trap_frame *f)
@@ -408,6 +410,7 @@ static void trap_report(const struct trap_frame *f)
 {
 	uint64_t cr2 = read_cr2();
 
+	console_pager_stop();   /* a fault report never waits for a key */
 	print_header(f);
 	print_overflow(f, cr2);
 	print_pt_write(f, cr2);
@@ -455,3 +458,30 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	halt_forever();
 }
+
+/* ---- the monitor's page walk ---------------------------------------------- */
+
+static void cmd_pt(const struct handoff *h, int argc, char **argv)
+{
+	const struct pt_space *as = kernel_space();
+	uint64_t va, size;
+	paddr_t pa;
+
+	if (!monitor_parse_hex(argv[1], &va)) {
+		monitor_error("pt", "'%s' is not an address (up to 16 hex digits, 0x optional)",
+			      argv[1]);
+		return;
+	}
+	if (!va_is_canonical(va)) {
+		monitor_error("pt", "%lx is not canonical (bits 63..48 must equal bit 47)", va);
+		return;
+	}
+	print_walk("VA", va);
+	if (as && as->root && pt_translate(as, va, &pa, &size, NULL) == E_OK)
+		kprintf("  %lx -> phys %lx (%s page)\n", va, pa,
+			size == PT_LEVEL_SIZE(PT_LEVEL_1G) ? "1G" :
+			size == PT_LEVEL_SIZE(PT_LEVEL_2M) ? "2M" : "4K");
+	else
+		kprintf("  %lx is not mapped\n", va);
+}
+MONITOR_COMMAND("pt", "VA", "walk the kernel page tables to VA, each entry decoded", cmd_pt);

@@ -88,9 +88,11 @@ void arch_init(void);
 void trap_dispatch(struct trap_frame *f);
 
 /*
- * trap_set_hook - for self-tests: @hook sees every trap first; returning
- * true resumes at f->rip (which it may change), false falls through to
- * the fatal report. NULL removes it. Returns the previous hook.
+ * trap_set_hook - @hook sees every trap first; returning true resumes at
+ * f->rip (which it may change), false falls through to the fatal report.
+ * NULL removes it. Returns the previous hook, which a hook installed for a
+ * while (the self-tests', efirt.c's during a runtime call) passes the
+ * traps it does not claim to, and puts back afterwards.
  */
 typedef bool (*trap_hook_fn)(struct trap_frame *f);
 trap_hook_fn trap_set_hook(trap_hook_fn hook);

@@ -1,6 +1,6 @@
 /*
- * bench.c - the benchmark runner and timing (bench.h), and the "bench"
- * command-line word.
+ * bench.c - the benchmark runner and timing (bench.h), the "bench"
+ * command-line word and the monitor's bench command.
  */
 #include "bench.h"
 #include "boothook.h"
@@ -9,6 +9,7 @@
 #include "klib.h"
 #include "kmap.h"
 #include "kspace.h"
+#include "monitor.h"
 
 extern const struct bench __benches_start[], __benches_end[];
 
@@ -114,3 +115,15 @@ static void bench_boot(const struct handoff *h)
 		bench_run(prefix, prefix ? len : 0);
 }
 BOOT_HOOK(BOOT_READY, bench_boot);
+
+/* The monitor's "bench [PREFIX]": the runner, every benchmark or those
+ * whose TEST starts with PREFIX; a PREFIX no benchmark has is refused. */
+static void cmd_bench(const struct handoff *h, int argc, char **argv)
+{
+	const char *prefix = argc > 1 ? argv[1] : "";
+
+	if (bench_run(prefix, strlen(prefix)) == 0)
+		monitor_error("bench", "no benchmark starts with '%s' (help: bench runs them all)",
+			      prefix);
+}
+MONITOR_COMMAND("bench", "[PREFIX]", "run the benchmarks (those starting with PREFIX)", cmd_bench);

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "klib.h"
 #include "mmio.h"
+#include "pci.h"
 
 #define MSR_APIC_BASE        0x0000001bu
 #define APIC_BASE_X2APIC     (1ull << 10)  /* EXTD: x2APIC mode */
@@ -28,18 +29,9 @@
 #define NS_PER_S             1000000000ul
 #define CALIBRATE_MAX_READS  5000000u      /* a stuck counter gives up after these */
 
-/* PCI configuration space header (PCI Local Bus spec 3.0, 6.1). */
+/* PCIe: one bus of ECAM (registers in pci.h). */
 #define PCI_ECAM_BUS_SIZE    (1ul << 20)    /* 32 devices x 8 functions x 4 KiB */
-#define PCI_DEVICES          32
-#define PCI_FUNCTIONS        8
-#define PCI_CFG_ID           0x00           /* vendor 15:0, device 31:16 */
-#define PCI_CFG_CLASS        0x08           /* revision, prog-if, subclass, class */
-#define PCI_CFG_HEADER       0x0c           /* header type in bits 23:16 */
-#define PCI_HEADER_MULTIFUNC 0x80
-#define PCI_VENDOR_NONE      0xffff
-#define PCI_CONFIG_ADDRESS   0xcf8          /* configuration mechanism #1 */
-#define PCI_CONFIG_DATA      0xcfc
-#define PCI_CONFIG_ENABLE    (1u << 31)
+#define PCI_CONFIG_PORTS     "0xcf8/0xcfc"
 
 static struct devices dev;
 static char ioapic_owner[ACPI_MAX_IOAPICS][16];
@@ -105,31 +97,112 @@ static void ioapic_probe(const struct acpi_info *ai)
 
 /* ---- HPET and the TSC ---------------------------------------------------------- */
 
-/*
- * calibrate_tsc - TSC ticks per second, counted over TSC_CALIBRATE_NS of
- * the HPET main counter (which must be running). 0 if the counter does not
- * advance.
- */
-static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64)
+/* One HPET counter read and the TSC at its middle. */
+static uint64_t hpet_read_timed(vaddr_t hpet, uint64_t *tsc)
+{
+	uint64_t t0 = rdtsc(), c = mmio_read64(hpet + HPET_REG_COUNTER), t1 = rdtsc();
+
+	*tsc = t0 + (t1 - t0) / 2;
+	return c;
+}
+
+/* calibrate_tsc - see tsc_hz_from_hpet; @counter_64 false masks the
+ * counter to its 32 bits. */
+static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64, uint64_t window_ns)
 {
 	uint64_t mask = counter_64 ? ~0ull : 0xffffffffull;
-	uint64_t want = TSC_CALIBRATE_NS * FS_PER_NS / period_fs;
-	uint64_t c0 = mmio_read64(hpet + HPET_REG_COUNTER), t0 = rdtsc(), ticks = 0, t1;
+	uint64_t want = window_ns * FS_PER_NS / period_fs, t0, t1, c, c0, ticks = 0;
+	unsigned reads = 0;
 
-	for (unsigned reads = 0; ticks < want; reads++) {
-		if (reads == CALIBRATE_MAX_READS)
+	if (!want)
+		want = 1;
+	c = hpet_read_timed(hpet, &t0);
+	do {                                   /* start on an edge */
+		if (++reads == CALIBRATE_MAX_READS)
 			return 0;
-		ticks = (mmio_read64(hpet + HPET_REG_COUNTER) - c0) & mask;
+		c0 = hpet_read_timed(hpet, &t0);
+	} while (c0 == c);
+	while (ticks < want) {
+		if (++reads == CALIBRATE_MAX_READS)
+			return 0;
+		ticks = (hpet_read_timed(hpet, &t1) - c0) & mask;
 	}
-	t1 = rdtsc();
 	uint64_t ns = ticks * period_fs / FS_PER_NS;
 	return ns ? (t1 - t0) * NS_PER_S / ns : 0;
+}
+
+uint64_t tsc_hz_from_hpet(uint64_t window_ns)
+{
+	if (!dev.hpet || !dev.hpet_period_fs)
+		return 0;
+	return calibrate_tsc(dev.hpet, dev.hpet_period_fs,
+			     mmio_read64(dev.hpet + HPET_REG_CAP) & HPET_CAP_COUNTER_64, window_ns);
+}
+
+const char *tsc_source_name(enum tsc_source src)
+{
+	static const char *const names[] = {
+		[TSC_NONE] = "none", [TSC_CPUID_15] = "CPUID leaf 0x15",
+		[TSC_CPUID_16] = "CPUID leaf 0x16", [TSC_HPET] = "HPET",
+	};
+	return (unsigned)src < ARRAY_SIZE(names) ? names[src] : "?";
+}
+
+/*
+ * tsc_from_cpuid - the TSC frequency the CPU states: leaf 0x15 gives the
+ * TSC/crystal ratio EBX/EAX and the crystal's Hz in ECX; without the
+ * crystal, leaf 0x16 EAX is the base frequency in MHz (Intel SDM vol. 2,
+ * CPUID). 0 if the CPU states neither (QEMU's TCG CPUs, AMD).
+ */
+static uint64_t tsc_from_cpuid(enum tsc_source *src)
+{
+	uint32_t max = cpuid(0, 0).eax;
+
+	if (max >= 0x15) {
+		struct cpuid_regs r = cpuid(0x15, 0);
+		if (r.eax && r.ebx && r.ecx) {
+			*src = TSC_CPUID_15;
+			return (uint64_t)r.ecx * r.ebx / r.eax;
+		}
+	}
+	if (max >= 0x16) {
+		uint32_t mhz = cpuid(0x16, 0).eax & 0xffff;
+		if (mhz) {
+			*src = TSC_CPUID_16;
+			return (uint64_t)mhz * 1000000;
+		}
+	}
+	return 0;
+}
+
+static void tsc_calibrate(void)
+{
+	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
+			 (cpuid(0x80000007u, 0).edx & (1u << 8));
+
+	dev.tsc_hz = tsc_from_cpuid(&dev.tsc_source);
+	if (!dev.tsc_hz && dev.hpet_period_fs) {
+		dev.tsc_hz = tsc_hz_from_hpet(TSC_CALIBRATE_NS);
+		dev.tsc_source = dev.tsc_hz ? TSC_HPET : TSC_NONE;
+	}
+	if (!dev.tsc_hz) {
+		kprintf("tsc: not calibrated: no CPUID frequency leaf and %s\n",
+			dev.hpet_period_fs ? "the HPET counter did not advance" : "no HPET");
+		return;
+	}
+	if (dev.tsc_source == TSC_HPET)
+		kprintf("tsc: %lu.%03lu MHz (counted over %lu us of HPET time)%s\n",
+			dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000,
+			invariant ? ", invariant" : "");
+	else
+		kprintf("tsc: %lu.%03lu MHz (%s)%s\n", dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000,
+			tsc_source_name(dev.tsc_source), invariant ? ", invariant" : "");
 }
 
 static void hpet_probe(const struct acpi_info *ai)
 {
 	if (!ai->have_hpet) {
-		kprintf("hpet: no HPET table: TSC not calibrated\n");
+		kprintf("hpet: no HPET table\n");
 		return;
 	}
 	dev.hpet_pa = ai->hpet_addr;
@@ -152,16 +225,6 @@ static void hpet_probe(const struct acpi_info *ai)
 	kprintf("hpet: %lu timers, %s counter%s\n", ((cap >> 8) & 0x1f) + 1,
 		cap & HPET_CAP_COUNTER_64 ? "64-bit" : "32-bit",
 		config & HPET_CONFIG_ENABLE ? "" : " (enabled now)");
-	dev.tsc_hz = calibrate_tsc(dev.hpet, period, cap & HPET_CAP_COUNTER_64);
-	if (!dev.tsc_hz) {
-		kprintf("tsc: not calibrated: the HPET counter did not advance\n");
-		return;
-	}
-	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
-			 (cpuid(0x80000007u, 0).edx & (1u << 8));
-	kprintf("tsc: %lu.%03lu MHz (counted over %lu ms of HPET time)%s\n",
-		dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000000,
-		invariant ? ", invariant" : "");
 }
 
 /* ---- PCIe ---------------------------------------------------------------- */
@@ -177,26 +240,14 @@ const char *pci_class_name(uint8_t base_class)
 	return base_class < ARRAY_SIZE(names) ? names[base_class] : "other";
 }
 
-/*
- * Configuration reads of bus 0: through ECAM when MCFG gives it, else
- * through configuration mechanism #1 (ports 0xcf8/0xcfc), which every PC
- * chipset has (PCI Local Bus spec 3.0, 3.2.2.3.2).
- */
-static uint32_t pci_read(unsigned d, unsigned f, unsigned off)
-{
-	if (dev.pci_bus0)
-		return mmio_read32(dev.pci_bus0 + ((vaddr_t)d << 15) + ((vaddr_t)f << 12) + off);
-	outl(PCI_CONFIG_ADDRESS, PCI_CONFIG_ENABLE | d << 11 | f << 8 | (off & 0xfc));
-	return inl(PCI_CONFIG_DATA);
-}
-
 /* Print one function; returns false if none answers there. */
 static bool pci_function(unsigned d, unsigned f)
 {
-	uint32_t id = pci_read(d, f, PCI_CFG_ID);
+	struct pci_fn pf = { (uint8_t)d, (uint8_t)f };
+	uint32_t id = pci_read32(pf, PCI_CFG_ID);
 	if ((id & 0xffff) == PCI_VENDOR_NONE)
 		return false;
-	uint32_t cls = pci_read(d, f, PCI_CFG_CLASS);
+	uint32_t cls = pci_read32(pf, PCI_CFG_CLASS);
 	kprintf("pci 00:%02x.%u %04x:%04x class %02x.%02x.%02x %s\n", d, f, id & 0xffff, id >> 16,
 		cls >> 24, (cls >> 16) & 0xff, (cls >> 8) & 0xff, pci_class_name(cls >> 24));
 	dev.pci_functions++;
@@ -208,7 +259,7 @@ static void pci_scan_bus0(void)
 	for (unsigned d = 0; d < PCI_DEVICES; d++) {
 		if (!pci_function(d, 0))
 			continue;
-		if (!((pci_read(d, 0, PCI_CFG_HEADER) >> 16) & PCI_HEADER_MULTIFUNC))
+		if (!pci_multifunction(d))
 			continue;
 		for (unsigned f = 1; f < PCI_FUNCTIONS; f++)
 			pci_function(d, f);
@@ -231,8 +282,8 @@ static void pci_probe(const struct acpi_info *ai)
 	struct resource *in_way;
 
 	if (!m) {
-		kprintf("pci: no ECAM for bus 0 in the MCFG: bus 0 read through ports %#x/%#x\n",
-			PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA);
+		kprintf("pci: no ECAM for bus 0 in the MCFG: bus 0 read through ports %s\n",
+			PCI_CONFIG_PORTS);
 		pci_scan_bus0();
 		return;
 	}
@@ -245,6 +296,7 @@ static void pci_probe(const struct acpi_info *ai)
 	dev.pci_bus0 = mmio_map(m->base, PCI_ECAM_BUS_SIZE, CACHE_UC, OWNER_PCI_BUS0);
 	if (!dev.pci_bus0)
 		return;
+	pci_use_ecam(dev.pci_bus0);
 	kprintf("pci: ECAM segment 0 buses %u-%u at %lx; bus 0 -> %lx UC\n", m->bus_start,
 		m->bus_end, m->base, dev.pci_bus0);
 	pci_scan_bus0();
@@ -257,6 +309,7 @@ void devices_init(const struct handoff *h)
 	lapic_probe(ai);
 	ioapic_probe(ai);
 	hpet_probe(ai);
+	tsc_calibrate();
 	pci_probe(ai);
 }
 

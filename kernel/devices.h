@@ -31,7 +31,14 @@
 #define HPET_MMIO_SIZE      0x400
 #define HPET_MAX_PERIOD_FS  100000000ul   /* 100 ns: the spec's limit */
 
-#define TSC_CALIBRATE_NS    10000000ul     /* 10 ms of HPET time */
+/* The TSC's frequency: from CPUID leaf 0x15 (crystal x ratio) or 0x16
+ * (base MHz) when the CPU reports them, else counted over a short HPET
+ * window. The self-test tsc_calibration measures that window's error
+ * against a long one (make bench-boot prints it). */
+#define TSC_CALIBRATE_NS      500000ul     /* 0.5 ms of HPET time at boot */
+#define TSC_CALIBRATE_LONG_NS 20000000ul   /* 20 ms: the reference */
+
+enum tsc_source { TSC_NONE, TSC_CPUID_15, TSC_CPUID_16, TSC_HPET };
 
 struct devices {
 	paddr_t lapic_pa;
@@ -47,6 +54,7 @@ struct devices {
 	vaddr_t hpet;                  /* 0: not mapped */
 	uint64_t hpet_period_fs;       /* 0: no valid period */
 	uint64_t tsc_hz;               /* 0: not calibrated */
+	enum tsc_source tsc_source;    /* where tsc_hz came from */
 
 	paddr_t pci_bus0_pa;           /* ECAM of segment 0 bus 0, physical */
 	vaddr_t pci_bus0;              /* ECAM of segment 0 bus 0; 0: none (bus 0
@@ -63,6 +71,18 @@ void devices_init(const struct handoff *h);
 
 /* devices_get - what devices_init found. */
 const struct devices *devices_get(void);
+
+/*
+ * tsc_hz_from_hpet - TSC ticks per second counted over @window_ns of the
+ * HPET main counter (devices_init must have found and started it). Starts
+ * on a counter edge and times each HPET read by the TSC midpoint around
+ * it, so the error is about one read's duration over the window. Returns
+ * 0 without an HPET or if its counter does not advance.
+ */
+uint64_t tsc_hz_from_hpet(uint64_t window_ns);
+
+/* tsc_source_name - "CPUID leaf 0x15", ..., for reports. */
+const char *tsc_source_name(enum tsc_source src);
 
 /* pci_class_name - "display", "bridge", ... for a PCI base class. */
 const char *pci_class_name(uint8_t base_class);

@@ -16,6 +16,7 @@ struct source {
 };
 static struct source sources[INPUT_MAX_SOURCES];
 static unsigned source_count;
+static void (*wait_hook)(void);
 
 /* Run with interrupts off, restoring the caller's state: a driver may push
  * from an interrupt handler. */
@@ -65,16 +66,30 @@ bool input_add_source(const char *name, void (*poll)(void))
 	return true;
 }
 
+unsigned input_source_count(void)
+{
+	return source_count;
+}
+
 void input_poll(void)
 {
 	for (unsigned i = 0; i < source_count; i++)
 		sources[i].poll();
 }
 
+void input_set_wait_hook(void (*fn)(void))
+{
+	wait_hook = fn;
+}
+
 uint32_t input_getkey(void)
 {
 	uint32_t key;
 
+	if (input_pop(&key))
+		return key;
+	if (wait_hook)
+		wait_hook();
 	while (!input_pop(&key)) {
 		input_poll();
 		cpu_relax();

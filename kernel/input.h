@@ -51,12 +51,21 @@ bool input_pop(uint32_t *key);
  * called by input_poll. Returns false if INPUT_MAX_SOURCES are taken. */
 bool input_add_source(const char *name, void (*poll)(void));
 
+/* input_source_count - how many sources are registered (0: no keyboard
+ * at all). */
+unsigned input_source_count(void);
+
 /* input_poll - call every registered source's poll function once. */
 void input_poll(void);
 
 /* input_getkey - poll the sources until a key is queued and return it.
- * Waits for ever: only for code that has nothing else to do. */
+ * Waits for ever: only for code that has nothing else to do. Runs the wait
+ * hook once first when no key is queued. */
 uint32_t input_getkey(void);
+
+/* input_set_wait_hook - @fn (or NULL) runs when input_getkey is about to
+ * wait: the screen console brings the screen up to date there. */
+void input_set_wait_hook(void (*fn)(void));
 
 /* input_dropped - keys lost to a full queue since boot. */
 uint64_t input_dropped(void);

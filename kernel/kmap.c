@@ -8,6 +8,7 @@
 #include "kmap.h"
 #include "kspace.h"
 #include "panic.h"
+#include "physmem.h"
 #include "pt.h"
 
 #define KMAP_FLAGS (MAP_WRITE | MAP_CACHE(CACHE_WB))   /* RW, NX, WB, not global */
@@ -315,6 +316,21 @@ void ram_unmap(void *p, uint64_t size)
 		return;
 	if (vunmap(ALIGN_DOWN(v, PAGE_SIZE)) != E_OK)
 		panic("ram_unmap: %p is neither in the direct map nor a ram_map area", p);
+}
+
+void *ram_alloc(size_t bytes)
+{
+	unsigned order = 0;
+	paddr_t pa;
+
+	while (order < FRAME_MAX_ORDER && ((size_t)PAGE_SIZE << order) < bytes)
+		order++;
+	if (((size_t)PAGE_SIZE << order) < bytes || frames_alloc(order, 0, &pa) != E_OK)
+		return NULL;
+	void *p = ram_map(pa, (uint64_t)PAGE_SIZE << order, "ram_alloc");
+	if (!p && frames_free(pa, order) != E_OK)
+		panic("ram_alloc: frames_free(%lx, order %u) refused", pa, order);
+	return p;
 }
 
 /* ---- the frame allocator's way to its memory ---------------------------------- */

@@ -124,6 +124,16 @@ void *ram_map(paddr_t pa, uint64_t size, const char *owner);
 void ram_unmap(void *p, uint64_t size);
 
 /*
+ * ram_alloc - @bytes (rounded up to a power-of-two number of pages) of
+ * RAM from the frame allocator, for the kernel's own data (the console's
+ * back buffer and scrollback), not zeroed, reached through ram_map.
+ * Returns where the kernel reaches it, or NULL if no block that size is
+ * free or there is no room to map it (nothing is kept then). Kept for
+ * good: there is no free.
+ */
+void *ram_alloc(size_t bytes);
+
+/*
  * phys_read64 - the 8 bytes at @pa (8-byte aligned, RAM), read the way
  * this mode reaches RAM: through the direct map where it covers @pa,
  * else through a kmap slot mapped and unmapped around the load.

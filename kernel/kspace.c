@@ -103,10 +103,15 @@ void kspace_drop_identity(const struct handoff *h)
 	int st = pt_unmap(&kas, h->trampoline_va, PAGE_SIZE);
 	if (st != E_OK)
 		panic("kspace_drop_identity: unmapping %lx failed: %s", h->trampoline_va, status_name(st));
+	kspace_check_lower_half("kspace_drop_identity");
+}
+
+void kspace_check_lower_half(const char *who)
+{
 	const uint64_t *pml4 = pt_window_va(&kpool, kas.root);
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
-			panic("kspace_drop_identity: lower-half PML4 entry %u still present", i);
+			panic("%s: lower-half PML4 entry %u still present", who, i);
 }
 
 uint64_t kspace_pt_frames(void)

@@ -31,6 +31,11 @@ void pat_init(void);
  */
 void kspace_drop_identity(const struct handoff *h);
 
+/* kspace_check_lower_half - panic, naming @who, if any lower-half PML4
+ * entry is present (nothing may be mapped there once the loader's
+ * trampoline and the EFI runtime identity copy are gone). */
+void kspace_check_lower_half(const char *who);
+
 /* Page-table frames in use and pool chunks, for the boot report. */
 uint64_t kspace_pt_frames(void);
 uint32_t kspace_pool_chunks(void);

@@ -1,6 +1,7 @@
 /*
  * main.c - the kernel entry: take over from the loader, print the boot
- * report, run the self-tests or announce "carto: ready".
+ * report, run the self-tests or announce "carto: ready" and start the
+ * monitor.
  */
 #include "acpi.h"
 #include "arch.h"
@@ -13,9 +14,15 @@
 #include "kmap.h"
 #include "kspace.h"
 #include "devices.h"
+#include "efirt.h"
 #include "mmio.h"
+#include "monitor.h"
 #include "panic.h"
+#include "power.h"
+#include "ps2.h"
 #include "report.h"
+#include "serialkeys.h"
+#include "usbkbd.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
 {
@@ -29,13 +36,13 @@ static const struct handoff *check_handoff(const struct handoff *h)
 static void start_fb_console(const struct handoff *h)
 {
 	if (h->fb.format == FB_NONE || h->fb.format == FB_BLT_ONLY) {
-		console_init_fb(&h->fb, NULL);   /* says why there is no screen */
+		console_init_fb(&h->fb, NULL, NULL);   /* says why there is no screen */
 		return;
 	}
 	vaddr_t va = mmio_map(h->fb.base, h->fb.size, CACHE_WC, "framebuffer");
 	if (!va)
 		panic("cannot map the framebuffer (%lx, %lu bytes)", h->fb.base, h->fb.size);
-	console_init_fb(&h->fb, (void *)va);
+	console_init_fb(&h->fb, (void *)va, ram_alloc);
 }
 
 /* Build the frame allocator, keeping out the firmware's ACPI tables
@@ -69,17 +76,32 @@ void kernel_main(struct handoff *hv)
 	kspace_drop_identity(h);
 	pat_init();
 	mmio_init(h);
+	h->tsc[PHASE_MEMORY_INIT] = rdtsc();
 	start_fb_console(h);
 
 	h->tsc[PHASE_KERNEL_INIT] = rdtsc();
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
+	h->tsc[PHASE_REPORT] = rdtsc();
+	efirt_init(h);
 	devices_init(h);
+	power_init(h);
+	serialkeys_init();
+	ps2_init();
+	usbkbd_init();
+	h->tsc[PHASE_DEVICES] = rdtsc();
 	mmio_report();
 
 	kprintf("carto: ready tsc %lu\n", rdtsc());
+	console_flush();                 /* the screen shows it too */
+	h->tsc[PHASE_READY] = rdtsc();
+	report_phases(h);
 
 	boot_hooks_run(BOOT_READY, h);   /* the self-tests: "crash=WORD", "selftest" */
-	for (;;)
-		hlt();
+	console_flush();
+	if (cmdline_has(h->cmdline, "poweroff"))
+		power_off();
+	if (cmdline_has(h->cmdline, "reboot"))
+		power_reboot();
+	monitor_run(h);
 }

@@ -8,6 +8,7 @@
 #include "klib.h"
 #include "kspace.h"
 #include "mmio.h"
+#include "monitor.h"
 #include "panic.h"
 
 #define MMIO_LEAF_FLAGS     (MAP_WRITE | MAP_GLOBAL)
@@ -353,3 +354,9 @@ void mmio_report(void)
 		MMIO_REGISTRY_POOL, mapping_count);
 	resource_print(&registry, print_line, NULL);
 }
+
+static void cmd_iomem(const struct handoff *h, int argc, char **argv)
+{
+	mmio_report();
+}
+MONITOR_COMMAND("iomem", "", "the physical-range ownership registry", cmd_iomem);

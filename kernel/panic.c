@@ -24,6 +24,7 @@ void halt_forever(void)
 
 	cli();
 	halt_hook = NULL;   /* once: a hook that faults ends in a plain halt */
+	console_flush();    /* the last words reach the screen */
 	if (hook)
 		hook();
 	for (;;) {
@@ -37,6 +38,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	cli();
+	console_pager_stop();   /* a panic never waits for a key */
 	if (panicking) {
 		/* The first panic's output path may be what failed. */
 		console_fb_stop();

@@ -17,9 +17,10 @@
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * halt_forever - interrupts off, run the halt hook if one is set (once:
- * it is removed before it runs), then hlt in a loop (an NMI cannot resume
- * us). The end of a panic and of a fatal exception.
+ * halt_forever - interrupts off, bring the screen up to date
+ * (console_flush), run the halt hook if one is set (once: it is removed
+ * before it runs), then hlt in a loop (an NMI cannot resume us). The end
+ * of a panic and of a fatal exception.
  */
 _Noreturn void halt_forever(void);
 

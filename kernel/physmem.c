@@ -8,6 +8,7 @@
 #include "physmem.h"
 #include "cpu.h"
 #include "klib.h"
+#include "monitor.h"
 #include "panic.h"
 #include "pt.h"
 
@@ -194,3 +195,9 @@ void frames_report_inputs(void)
 	frame_get_stats(&kframes, &st);
 	kprintf("frame allocator metadata: %lu bytes\n", st.meta_bytes);
 }
+
+static void cmd_frames(const struct handoff *h, int argc, char **argv)
+{
+	frames_report(FRAMES_REPORT_STATS);
+}
+MONITOR_COMMAND("frames", "", "the frame allocator's state", cmd_frames);

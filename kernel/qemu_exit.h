@@ -3,10 +3,11 @@
  * isa-debug-exit device (-device isa-debug-exit,iobase=0xf4,iosize=0x04):
  * writing v to port 0xf4 makes QEMU exit with status (v << 1) | 1.
  *
- * Carto cannot power a machine off yet (that needs the UEFI runtime
- * services); this is how a run under QEMU ends with a result. Whether to
- * end the guest is the caller's decision: the self-test runner does, at
- * the end of a run and on a panic during one (panic.h, halt_set_hook).
+ * Powering off (power.h) ends a machine without a result; this is how a
+ * run under QEMU ends with one. Whether to end the guest is the caller's
+ * decision: the self-test runner does, at the end of a run and on a panic
+ * during one (panic.h, halt_set_hook), and powers off when the device is
+ * not there.
  */
 #ifndef CARTO_QEMU_EXIT_H
 #define CARTO_QEMU_EXIT_H

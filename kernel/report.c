@@ -7,6 +7,7 @@
 #include "physmem.h"
 #include "klib.h"
 #include "kspace.h"
+#include "monitor.h"
 #include "report.h"
 
 extern const char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
@@ -14,7 +15,7 @@ extern const char __data_start[], __data_end[];
 
 static const char *const phase_names[PHASE_COUNT] = {
 	"loader start", "map read", "page tables", "exit boot services",
-	"kernel entry", "kernel init",
+	"kernel entry", "memory init", "kernel init", "report", "devices", "ready",
 };
 
 static void report_memory(const struct handoff *h)
@@ -107,14 +108,18 @@ static void report_devices(const struct handoff *h)
 		kprintf("; ACPI RSDP %lx (rev %u)\n", h->rsdp, h->rsdp_revision);
 	else
 		kprintf("; no ACPI RSDP\n");
+	console_report();
 }
 
-static void report_phases(const struct handoff *h)
+void report_phases(const struct handoff *h)
 {
 	kprintf("boot phases (TSC ticks since loader start):");
-	for (unsigned i = 1; i < PHASE_COUNT; i++)
-		kprintf("%s %s %lu", i == 1 || i == 4 ? "\n " : ",", phase_names[i],
-			h->tsc[i] - h->tsc[PHASE_LOADER_START]);
+	for (unsigned i = 1; i < PHASE_COUNT; i++) {
+		if (!h->tsc[i])
+			continue;   /* not reached yet */
+		kprintf("%s %s %lu", i == 1 || i == PHASE_KERNEL_ENTRY || i == PHASE_REPORT ?
+			"\n " : ",", phase_names[i], h->tsc[i] - h->tsc[PHASE_LOADER_START]);
+	}
 	kprintf("\n  exit boot services took %u tries; loader -> kernel entry %lu ticks\n",
 		h->exit_bs_tries, h->tsc[PHASE_KERNEL_ENTRY] - h->tsc[PHASE_LOADER_START]);
 }
@@ -201,5 +206,25 @@ void boot_report(const struct handoff *h)
 		report_fw_map(h);
 	report_paging(h);
 	report_devices(h);
-	report_phases(h);
 }
+
+/* ---- monitor commands ----------------------------------------------------- */
+
+static void cmd_report(const struct handoff *h, int argc, char **argv)
+{
+	boot_report(h);
+	frames_report(0);
+}
+MONITOR_COMMAND("report", "", "the boot report again (devices: see iomem)", cmd_report);
+
+static void cmd_memmap(const struct handoff *h, int argc, char **argv)
+{
+	report_clean_map(h);
+}
+MONITOR_COMMAND("memmap", "", "the clean memory map the kernel uses", cmd_memmap);
+
+static void cmd_fwmap(const struct handoff *h, int argc, char **argv)
+{
+	report_fw_map(h);
+}
+MONITOR_COMMAND("fwmap", "", "the firmware's memory map (dump tool format)", cmd_fwmap);

@@ -15,6 +15,11 @@
 
 void boot_report(const struct handoff *h);
 
+/* report_phases - print the boot phases stamped so far in @h->tsc (those
+ * still 0 are skipped), in TSC ticks since the loader started, and the
+ * ExitBootServices tries. kernel_main prints them after "carto: ready". */
+void report_phases(const struct handoff *h);
+
 /* Print the firmware map of @h in the dump tool's format. */
 void report_fw_map(const struct handoff *h);
 

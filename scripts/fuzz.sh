@@ -5,6 +5,14 @@
 #                                tests/data/memmaps, tests/fuzz-corpus and
 #                                tests/fuzz-regressions; new inputs go to
 #                                build/fuzz/corpus
+#   scripts/fuzz.sh --acpi [SECONDS | --merge]
+#                                the same for the ACPI table parser
+#                                (tools/fuzz_acpi.c): seeded with the dumps of
+#                                tests/data/acpi (in acpimem's binary form,
+#                                tools/acpimem.h) and tests/fuzz-corpus-acpi;
+#                                --merge keeps there what libFuzzer's -merge=1
+#                                finds adds coverage; replayed by
+#                                tests/host/test_acpitab
 #   scripts/fuzz.sh --merge      keep in tests/fuzz-corpus a small set of inputs
 #                                (at most 200) from build/fuzz/corpus,
 #                                tests/fuzz-corpus and the seeds that reaches
@@ -94,13 +102,81 @@ merge() {
 	echo "fuzz.sh: $KEEP now holds $(ls "$KEEP" | wc -l) inputs"
 }
 
+# ---- the ACPI table parser -------------------------------------------------------
+ACPI_OUT=build/fuzz-acpi
+ACPI_KEEP=tests/fuzz-corpus-acpi
+
+# acpi_seeds: the dumps of tests/data/acpi in the binary form of tools/acpimem.h.
+acpi_seeds() {
+	mkdir -p "$ACPI_OUT/seeds" "$ACPI_OUT/corpus" "$ACPI_KEEP"
+	python3 - "$ACPI_OUT/seeds" tests/data/acpi/*.txt <<'PY'
+import os, struct, sys
+out = sys.argv[1]
+for path in sys.argv[2:]:
+    rsdp, mem, blocks, cur = 0, [], [], None
+    for line in open(path):
+        f = line.split()
+        if not f or f[0].startswith("#"):
+            continue
+        if cur is not None and len(cur[1]) < cur[2]:
+            cur[1].extend(bytes.fromhex(f[0]))
+            continue
+        if f[0] == "rsdp":
+            rsdp = int(f[1], 16)
+        elif f[0] == "mem":
+            mem.append((int(f[1], 16), int(f[2], 16), int(f[3], 16)))
+        elif f[0] == "data":
+            cur = [int(f[1], 16), bytearray(), int(f[2])]
+            blocks.append(cur)
+    data = struct.pack("<QB", rsdp, len(mem)) + b"".join(struct.pack("<QQI", *m) for m in mem)
+    data += b"".join(struct.pack("<QH", a, len(b)) + bytes(b) for a, b, _ in blocks)
+    name = os.path.basename(path).replace(".txt", ".bin")
+    open(os.path.join(out, name), "wb").write(data)
+PY
+}
+
+acpi_build() {
+	mkdir -p "$ACPI_OUT"
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+		-Iinclude -Itools -DCARTO_HOST base/acpitab.c base/fmt.c tools/acpimem.c \
+		tools/fuzz_acpi.c -o "$ACPI_OUT/fuzz_acpi"
+}
+
+if [ "${1:-}" = "--acpi" ]; then
+	acpi_build
+	acpi_seeds
+	case "${2:-60}" in
+	--merge)
+		rm -rf "$ACPI_OUT/merged"
+		mkdir -p "$ACPI_OUT/merged"
+		"$ACPI_OUT/fuzz_acpi" -merge=1 -max_len=$MAX_LEN "$ACPI_OUT/merged" \
+			"$ACPI_OUT/seeds" "$ACPI_KEEP" "$ACPI_OUT/corpus"
+		rm -f "$ACPI_KEEP"/*
+		cp "$ACPI_OUT/merged"/* "$ACPI_KEEP"/
+		echo "fuzz.sh: $ACPI_KEEP now holds $(ls "$ACPI_KEEP" | wc -l) inputs"
+		;;
+	*[!0-9]*)
+		echo "usage: scripts/fuzz.sh --acpi [SECONDS] | --acpi --merge" >&2
+		exit 2
+		;;
+	*)
+		cd "$ACPI_OUT"
+		./fuzz_acpi -max_total_time="$2" -max_len=$MAX_LEN -timeout=25 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			corpus "../../$ACPI_KEEP" seeds
+		;;
+	esac
+	exit 0
+fi
+
 build
 case "${1:-60}" in
 --merge)
 	merge
 	;;
 *[!0-9]*)
-	echo "usage: scripts/fuzz.sh [SECONDS] | --merge" >&2
+	echo "usage: scripts/fuzz.sh [--acpi] [SECONDS] | [--acpi] --merge" >&2
 	exit 2
 	;;
 *)

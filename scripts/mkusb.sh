@@ -127,6 +127,10 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   addressing=direct|direct:LIMIT|explicit  direct map: all RAM, below LIMIT, none
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
+#   reboot                  reboot once the kernel is ready
+#   poweroff                switch the machine off once the kernel is ready
+#   keytest=N               test hook: print the next N keys typed
+#   usbtest=stall           test hook: a USB keyboard stall, recovered
 # Lines after the first are never read.
 EOF
 } | sed 's/$/\r/' >"$txt"

@@ -16,11 +16,18 @@
 #   --usb IMG          boot this disk image (make usb) as USB mass storage on
 #                      xHCI instead, with no other disk or CD drive; IMG is
 #                      never written (--cmdline patches a private copy)
+#   --usb-keyboard     a USB keyboard (usb-kbd, id usbkbd) on a qemu-xhci
+#                      controller (id xhci; the --usb stick's when given)
 #   --no-serial        no serial port at all (like most real PCs)
 #   --serial-log FILE  serial to FILE instead of this terminal
+#   --serial-socket SOCK  serial on a unix socket (QEMU listens, does not
+#                      wait) that scripts connect to and type into; with
+#                      --serial-log FILE the guest's output also goes to FILE
 #   --monitor SOCK     HMP monitor on a unix socket
 #   --display          show a window (default: no display)
 #   --icount           -icount shift=0: deterministic, repeatable TSC counts
+#   --reboot           a guest reset restarts the machine (default: QEMU
+#                      exits, -no-reboot); the boot tests' reboot check
 #   --firmware VAR     default (OVMF), secboot (OVMF with Secure Boot; needs
 #                      q35 + SMM) or uboot (U-Boot's UEFI, not EDK II; q35:
 #                      the boot volume or --usb image is a SATA disk)
@@ -56,12 +63,12 @@ value() {
 }
 
 mem=512M cpu=max physbits= machine=q35 smp=1 cmdline= selftest=0 esp=$top/esp
-usb= serial=stdio monitor= display=0 icount=0 firmware=default debug=0 timeout=
+usb= usbkbd=0 serial=stdio serial_log= serial_sock= monitor= display=0 icount=0 noreboot=1 firmware=default debug=0 timeout=
 dry=0 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem|--cpu|--phys-bits|--machine|--smp|--cmdline|--esp|--usb|--serial-log|\
-	--monitor|--firmware|--timeout)
+	--serial-socket|--monitor|--firmware|--timeout)
 		value "$1" $# "${2-}" ;;
 	esac
 	case $1 in
@@ -74,11 +81,14 @@ while [ $# -gt 0 ]; do
 	--selftest) selftest=1 ;;
 	--esp) esp=$2; shift ;;
 	--usb) usb=$2; shift ;;
+	--usb-keyboard) usbkbd=1 ;;
 	--no-serial) serial=none ;;
-	--serial-log) serial=file:$2; shift ;;
+	--serial-log) serial=file:$2; serial_log=$2; shift ;;
+	--serial-socket) serial_sock=$2; shift ;;
 	--monitor) monitor=$2; shift ;;
 	--display) display=1 ;;
 	--icount) icount=1 ;;
+	--reboot) noreboot=0 ;;
 	--firmware) firmware=$2; shift ;;
 	--debug) debug=1 ;;
 	--timeout) timeout=$2; shift ;;
@@ -177,13 +187,22 @@ else
 	bootdisk=(-drive "format=raw,file=fat:rw:$run/esp")
 fi
 
+if [ "$usbkbd" = 1 ]; then
+	# One controller: the stick's when it is on xHCI (not under U-Boot).
+	if [ -z "$usb" ] || [ "$firmware" = uboot ]; then
+		bootdisk+=(-device qemu-xhci,id=xhci)
+	fi
+	bootdisk+=(-device usb-kbd,id=usbkbd,bus=xhci.0)
+fi
+
 mach=$machine
 [ "$firmware" = secboot ] && mach="$machine,smm=on"
 cpuopt=$cpu
 [ -n "$physbits" ] && cpuopt="$cpu,phys-bits=$physbits"
 args=(-machine "$mach" -cpu "$cpuopt" -smp "$smp" -m "$mem"
 	-object "memory-backend-ram,id=ram0,size=$mem,reserve=off" -machine memory-backend=ram0
-	"${bootdisk[@]}" -net none -no-reboot)
+	"${bootdisk[@]}" -net none)
+[ "$noreboot" = 1 ] && args+=(-no-reboot)
 if [ "$firmware" = uboot ]; then
 	args+=(-bios "$code")
 else
@@ -191,7 +210,12 @@ else
 		-drive "if=pflash,format=raw,unit=1,file=$run/vars.fd")
 fi
 [ "$firmware" = secboot ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
-args+=(-serial "$serial")
+if [ -n "$serial_sock" ] && [ "$serial" != none ]; then
+	args+=(-chardev "socket,id=serial0,path=$serial_sock,server=on,wait=off${serial_log:+,logfile=$serial_log}"
+		-serial chardev:serial0)
+else
+	args+=(-serial "$serial")
+fi
 [ "$display" = 1 ] || args+=(-display none -vga std)
 [ -n "$monitor" ] && args+=(-monitor "unix:$monitor,server,nowait")
 [ "$selftest" = 1 ] && args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)

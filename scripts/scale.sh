@@ -23,7 +23,8 @@ for size in "${sizes[@]}"; do
 	"$top/scripts/qemu.sh" --mem "$size" --cpu max --phys-bits 46 --timeout 1500 --cmdline framestats \
 		--serial-log "$log" >/dev/null 2>&1 &
 	qemu=$!
-	while kill -0 $qemu 2>/dev/null && ! grep -aq "carto: ready" "$log"; do sleep 1; done
+	# The boot phases follow "carto: ready"; their last line ends the wait.
+	while kill -0 $qemu 2>/dev/null && ! grep -aq "loader -> kernel entry" "$log"; do sleep 1; done
 	kill $qemu 2>/dev/null || true
 	wait $qemu 2>/dev/null || true
 	secs=$(( $(date +%s) - start ))

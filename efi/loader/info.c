@@ -1,6 +1,7 @@
 /*
  * info.c - collect what the kernel needs from the firmware before exit:
- * the framebuffer, the ACPI RSDP, the firmware's identity, the command line.
+ * the framebuffer, the ACPI RSDP, the firmware's identity, the command line,
+ * the runtime-services table and the Memory Attributes Table.
  */
 #include "loader.h"
 
@@ -92,6 +93,48 @@ void collect_acpi(struct handoff *h)
 			}
 			Print(L"carto: ignoring ACPI table entry with a bad RSDP at %lx\r\n",
 			      (uint64_t)t->VendorTable);
+		}
+	}
+}
+
+/* EFI_MEMORY_ATTRIBUTES_TABLE_GUID (UEFI 2.10, 4.6.4); gnu-efi lacks it. */
+#define MAT_GUID { 0xdcfa911d, 0x26eb, 0x469f, { 0xa2, 0x20, 0x38, 0xb7, 0xdc, 0x46, 0x12, 0x20 } }
+
+/* Copy the Memory Attributes Table at @mat into h->efi_mat if it fits.
+ * Only its size is checked here; the kernel checks the contents. */
+static void copy_mat(struct handoff *h, const struct efi_mat_header *mat)
+{
+	uint64_t bytes;
+
+	if (!mat) {
+		h->efi_mat_status = HANDOFF_MAT_BAD_HEADER;
+		return;
+	}
+	bytes = sizeof(*mat) + (uint64_t)mat->entries * mat->desc_size;   /* < 2^65: no wrap */
+	if (bytes > UINT32_MAX) {
+		h->efi_mat_status = HANDOFF_MAT_BAD_HEADER;
+		return;
+	}
+	h->efi_mat_size = (uint32_t)bytes;
+	if (bytes > HANDOFF_MAT_MAX) {
+		h->efi_mat_status = HANDOFF_MAT_TOO_BIG;
+		return;
+	}
+	fast_copy(h->efi_mat, mat, bytes);
+	h->efi_mat_status = HANDOFF_MAT_COPIED;
+}
+
+void collect_runtime(struct handoff *h)
+{
+	EFI_GUID mat = MAT_GUID;
+
+	fw_guard("runtime-services query after ExitBootServices");
+	h->efi_rt = (paddr_t)ST->RuntimeServices;
+	for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
+		if (CompareGuid(&t->VendorGuid, &mat) == 0) {
+			copy_mat(h, t->VendorTable);
+			return;
 		}
 	}
 }

@@ -54,6 +54,9 @@ void collect_framebuffer(struct handoff *h);
 void collect_acpi(struct handoff *h);
 void collect_firmware_id(struct handoff *h);
 void collect_cmdline(struct handoff *h);
+/* The runtime-services table's address and a copy of the Memory
+ * Attributes Table, if the configuration table has one (handoff.h). */
+void collect_runtime(struct handoff *h);
 
 /* ---- video.c: GOP mode choice ---------------------------------------------- */
 /* With "video=WIDTHxHEIGHT" on @cmdline, switch the GOP to that mode (one
@@ -96,6 +99,22 @@ void exit_and_hand_off(struct handoff *h, struct efiu_map *fw, struct memmap *fi
  * (they map them in the hand-off window); the firmware's map is read into
  * @fw. Returns the clean map's room. */
 struct memmap alloc_final_map(struct handoff *h, struct efiu_map *fw);
+
+/* ---- verbose.c: "verbose" on the command line ------------------------------------ */
+extern bool loader_verbose;
+/* Print like Print() when loader_verbose is set; only before ExitBootServices. */
+void vprint(const CHAR16 *fmt, ...);
+/* One line: phase @p ended (@what), with its TSC ticks since the loader started. */
+void verbose_phase(const struct handoff *h, enum boot_phase p, const CHAR16 *what);
+/* The image, command line, firmware, CPU, framebuffer and RSDP found. */
+void verbose_start(const struct handoff *h);
+/* The firmware map's shape and the clean map, entry by entry. */
+void verbose_maps(const struct efiu_map *fw, const struct memmap *clean);
+/* The kernel segments loaded, the entry, the stacks and the trampoline. */
+void verbose_kernel(const struct handoff *h, paddr_t stacks, paddr_t tramp);
+/* The page tables built: frames, direct-map page sizes, pool chunks, and
+ * every range reserved for the kernel. */
+void verbose_tables(const struct handoff *h);
 
 /* Add a reservation record; panics if the table is full. */
 void reserve(struct handoff *h, paddr_t start, paddr_t end, uint32_t kind);

@@ -85,9 +85,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	collect_cmdline(h);
 	/* Printing through the firmware console costs more than the rest of
 	 * the loader together, so by default the loader is silent. */
-	bool verbose = cmdline_has(h->cmdline, "verbose") || cmdline_has(h->cmdline, "gdb");
-	if (verbose)
-		Print(L"carto: loader at %lx\r\n", h->loader_image_base);
+	loader_verbose = cmdline_has(h->cmdline, "verbose");
+	if (!loader_verbose && cmdline_has(h->cmdline, "gdb"))
+		Print(L"carto: loader at %lx\r\n", h->loader_image_base);   /* for scripts/gdbinit */
 	if (cmdline_has(h->cmdline, "gdb"))
 		wait_for_debugger();
 	probe_cpu(h);
@@ -98,17 +98,26 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		fail(EFI_SUCCESS, "this machine offers no graphics framebuffer (GOP) and no serial "
 		     "port, so Carto would have nowhere to show anything");
 	collect_acpi(h);
+	collect_runtime(h);
+	verbose_start(h);
 
 	struct memmap boot_map = read_boot_map(h, &fwmap);
 	h->tsc[PHASE_MAP_READ] = rdtsc();
+	verbose_phase(h, PHASE_MAP_READ, L"firmware map read");
+	verbose_maps(&fwmap, &boot_map);
 
 	load_kernel(h);
 	paddr_t stacks = fw_alloc_pages(KSTACK_COUNT * KSTACK_PAGES, 0, "the kernel stacks");
 	reserve(h, stacks, stacks + KSTACK_COUNT * KSTACK_SIZE, FRAME_RES_STACKS);
 	paddr_t tramp = alloc_trampoline(h);
 	struct memmap final_map = alloc_final_map(h, &fwmap);
+	verbose_kernel(h, stacks, tramp);
 	build_page_tables(h, &boot_map, stacks, tramp);
 	h->tsc[PHASE_PT_BUILT] = rdtsc();
+	verbose_phase(h, PHASE_PT_BUILT, L"page tables built");
+	verbose_tables(h);
+	vprint(L"carto: reading the final map and leaving boot services; the kernel reports "
+	       L"from here\r\n");
 
 	exit_and_hand_off(h, &fwmap, &final_map);   /* boot services are gone after it */
 	enter_kernel(h, tramp);

@@ -193,17 +193,21 @@ SELFTEST(frames_acpi_tables_kept)
 			 "the firmware gave an RSDP, yet acpi_init found no tables");
 		return;
 	}
-	ST_CHECK(ai->read_count > 0, "acpi_init found tables but recorded none it read");
-	for (unsigned i = 0; i < ai->read_count; i++) {
-		const struct range *r = &ai->read[i];
-		for (paddr_t pa = ALIGN_DOWN(r->start, PAGE_SIZE); pa < r->end; pa += PAGE_SIZE) {
+	unsigned read = 0;
+	for (unsigned i = 0; i < ai->rec_count; i++) {
+		const struct acpi_table_rec *t = &ai->rec[i];
+		if (t->err != ACPI_OK)
+			continue;
+		read++;
+		for (paddr_t pa = ALIGN_DOWN(t->pa, PAGE_SIZE); pa < t->pa + t->len; pa += PAGE_SIZE) {
 			enum frame_state s = frame_state(frames(), pa);
 			if (!ST_CHECK(s == FRAME_STATE_RESERVED || s == FRAME_STATE_UNMANAGED,
-				      "ACPI table %u [%lx, %lx): frame %lx is %s", i, r->start, r->end, pa,
-				      s == FRAME_STATE_FREE ? "free" : "allocated"))
+				      "ACPI %s [%lx, %lx): frame %lx is %s", t->sig, t->pa,
+				      t->pa + t->len, pa, s == FRAME_STATE_FREE ? "free" : "allocated"))
 				break;
 		}
 	}
+	ST_CHECK(read > 0, "acpi_init found tables but recorded none it read");
 }
 
 SELFTEST(frames_handoff_reservations_kept)

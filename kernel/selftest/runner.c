@@ -9,7 +9,9 @@
 #include "klib.h"
 #include "kmap.h"
 #include "kspace.h"
+#include "monitor.h"
 #include "panic.h"
+#include "power.h"
 #include "pt.h"
 #include "qemu_exit.h"
 #include "selftest.h"
@@ -23,13 +25,17 @@ static struct {
 	bool mode;
 	const char *current;          /* name of the running test */
 	unsigned failures;            /* failed checks in the running test */
+	const char *skip;             /* selftest_skip's reason, or NULL */
 } st;
 
 /* The halt hook of self-test mode: a panic or a fatal exception fails the
- * run, and under QEMU ends it with the failure status. */
+ * run, and ends it: under QEMU with the failure status, else by power-off
+ * (so a plain QEMU run or a real PC ends too). */
 static void fail_on_halt(void)
 {
 	qemu_exit(false);
+	kputs("# the self-tests were stopped by a panic or a fatal exception\n");
+	power_off();
 }
 
 /*
@@ -58,6 +64,11 @@ bool selftest_mode(void)
 	return st.mode;
 }
 
+void selftest_skip(const char *reason)
+{
+	st.skip = reason;
+}
+
 bool selftest_check(bool ok, const char *file, int line, const char *cond,
 		    const char *fmt, ...)
 {
@@ -84,31 +95,31 @@ static bool selected(const struct selftest *t, const char *prefix, size_t plen)
 }
 
 /*
- * selftest_run - run every registered test (or those selected by
- * "selftest=PREFIX"), printing KTAP version 1:
+ * selftest_run - run every registered test whose name starts with
+ * @prefix[0..@plen) (plen 0: all), printing KTAP version 1:
  *     KTAP version 1
  *     1..N
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
  *     not ok 1 <test>
  *     ok 2 <test>
- *     N passed, N failed
- * then calls qemu_exit(all passed). Returns the number of failed tests
- * (no tests at all counts as one failure: the section was lost).
+ *     ok 3 <test> # SKIP <reason>          (selftest_skip)
+ *     N passed, N failed[, N skipped]
+ * Returns the number of failed tests (no tests at all counts as one
+ * failure: the section was lost). May run any number of times: the boot
+ * runs it in self-test mode, the monitor's `selftest` command whenever
+ * asked (each test leaves what it changed as it found it).
  */
-static int selftest_run(void)
+static unsigned selftest_run(const char *prefix, size_t plen)
 {
 	const struct selftest *t;
-	size_t plen = 0;
-	const char *prefix = st.handoff ? cmdline_value(st.handoff->cmdline, "selftest", &plen) : NULL;
 	size_t bytes = (size_t)((const char *)__selftests_end - (const char *)__selftests_start);
-	unsigned planned = 0, n = 0, failed = 0;
+	unsigned planned = 0, n = 0, failed = 0, skipped = 0;
 
 	kputs("KTAP version 1\n");
 	if (bytes % sizeof(struct selftest)) {
 		kprintf("1..0\n# .selftests is %zu bytes, not a multiple of %zu: "
 			"check its alignment in kernel.ld\n0 passed, 1 failed\n",
 			bytes, sizeof(struct selftest));
-		qemu_exit(false);
 		return 1;
 	}
 	for (t = __selftests_start; t < __selftests_end; t++)
@@ -123,18 +134,35 @@ static int selftest_run(void)
 		st.current = t->name;
 		st.failures = 0;
 		struct kmap_scope scope = kmap_scope_begin(t->name);
+		st.skip = NULL;
 		t->fn();
 		kmap_scope_end(&scope);   /* a temporary mapping the test leaked: panic */
 		failed += st.failures != 0;
-		kprintf("%s %u %s\n", st.failures ? "not ok" : "ok", ++n, t->name);
+		skipped += st.failures == 0 && st.skip;
+		kprintf("%s %u %s%s%s\n", st.failures ? "not ok" : "ok", ++n, t->name,
+			!st.failures && st.skip ? " # SKIP " : "", !st.failures && st.skip ? st.skip : "");
 	}
 	st.current = NULL;
 	if (planned == 0)
 		failed = 1;
-	kprintf("%u passed, %u failed\n", n - (failed > n ? n : failed), failed);
-	qemu_exit(failed == 0);
-	return (int)failed;
+	unsigned passed = n - (failed > n ? n : failed) - skipped;
+	if (skipped)
+		kprintf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	else
+		kprintf("%u passed, %u failed\n", passed, failed);
+	return failed;
 }
+
+/*
+ * The monitor's `selftest [PREFIX]`: the same run, at any time. It never
+ * ends QEMU, whatever the result.
+ */
+static void cmd_selftest(const struct handoff *h, int argc, char **argv)
+{
+	selftest_run(argc > 1 ? argv[1] : "", argc > 1 ? strlen(argv[1]) : 0);
+}
+MONITOR_COMMAND("selftest", "[PREFIX]", "run the self-tests (those starting with PREFIX)",
+		cmd_selftest);
 
 /* ---- fault injection -------------------------------------------------------- */
 
@@ -248,18 +276,28 @@ static void selftest_crash(const char *what)
  *     # <test>: <file>:<line>: check `<cond>` failed: <message>
  *     not ok 1 <test>
  *     ok 2 <test>
- *     N passed, N failed
+ *     ok 3 <test> # SKIP <reason>          (selftest_skip)
+ *     N passed, N failed[, N skipped]
  * and ends QEMU with status 33 if all passed, 35 if not (no tests at all
- * is a failure: the section was lost). Returns when there is nothing to
- * do, or when no isa-debug-exit device ended the run.
+ * is a failure: the section was lost); without QEMU's isa-debug-exit
+ * device it powers the machine off (power.h) instead, so a plain QEMU run
+ * or a real PC ends too. Returns only when there is nothing to do (no
+ * "selftest", and "crash=" absent or unknown): the monitor starts then.
  */
 static void selftest_start(const struct handoff *h)
 {
 	const char *crash = h ? cmdline_value(h->cmdline, "crash", NULL) : NULL;
 
+	size_t plen = 0;
+	const char *prefix = h ? cmdline_value(h->cmdline, "selftest", &plen) : NULL;
+
 	if (crash)
 		selftest_crash(crash);
-	if (st.mode)
-		selftest_run();
+	if (!st.mode)
+		return;
+	qemu_exit(selftest_run(prefix, plen) == 0);
+	/* No isa-debug-exit device: the results are on screen and serial;
+	 * power off (power.h) so a plain QEMU run or a real PC ends too. */
+	power_off();
 }
 BOOT_HOOK(BOOT_READY, selftest_start);

@@ -10,6 +10,7 @@
 #   - --help is the header text only (no shell code) and names every option
 #     the script accepts;
 #   - --dry-run and `make run CMDLINE=...` pass the kernel command line on;
+#   - --serial-socket (with --serial-log) makes the serial port a logged socket;
 #   - the temporary directory (carto-qemu.XXXXXX under TMPDIR) is gone however
 #     the script ends: QEMU exiting by itself, an error before QEMU starts,
 #     QEMU failing to start, SIGINT to the process group (Ctrl-C), SIGINT,
@@ -96,6 +97,10 @@ st=$?
 [ "$st" = 0 ] && grep -qx 'kernel command line: "memmap fwmap"' "$TMP/out" &&
 	grep -q '^qemu-system-x86_64 ' "$TMP/out" && [ -z "$(ls -A "$d")" ]
 result $? "--dry-run prints the command line and the QEMU command, leaves no directory" "$TMP/out"
+"$QS" --dry-run --serial-socket /tmp/s.sock --serial-log /tmp/s.log >"$TMP/out" 2>&1
+sed 's/\\,/,/g' "$TMP/out" | grep -q -- '-chardev socket,id=serial0,path=/tmp/s.sock,server=on,wait=off,logfile=/tmp/s.log -serial chardev:serial0' &&
+	! grep -q -- '-serial file:' "$TMP/out"
+result $? "--serial-socket with --serial-log: one serial port, a socket logged to the file" "$TMP/out"
 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s --no-print-directory run \
 	CMDLINE="memmap fw'map" QEMU_ARGS=--dry-run >"$TMP/out" 2>&1
 grep -qx "kernel command line: \"memmap fw'map\"" "$TMP/out"

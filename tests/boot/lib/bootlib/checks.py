@@ -395,7 +395,8 @@ def after_ready(serial):
 
 def check_ktap(serial, status):
     """The KTAP self-test output: a plan of N > 0, results 1..N all "ok",
-    "N passed, 0 failed", and QEMU's exit status 33 (pass)."""
+    "P passed, 0 failed" (", S skipped" with P + S = N, the skips marked
+    "# SKIP" on their result lines), and QEMU's exit status 33 (pass)."""
     text = after_ready(serial)
     diag = []
     if status != QEMU_EXIT_PASS:
@@ -409,20 +410,22 @@ def check_ktap(serial, status):
     results = KTAP_RESULT.findall(text)
     numbers = [int(n) for _, n, _ in results]
     failed = ["%s %s%s" % r for r in results if r[0] != "ok"]
-    summary = re.findall(r"^(\d+) passed, (\d+) failed$", text, re.M)
+    summary = [(p, f, s or "0") for p, f, s in
+               re.findall(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", text, re.M)]
+    skips = sum(1 for _, _, rest in results if "# SKIP" in rest)
     if planned <= 0:
         diag.append("no test plan (1..N with N > 0)")
     if numbers != list(range(1, planned + 1)):
         diag.append("results numbered %s, plan 1..%d" % (numbers[:10], planned))
     diag += failed
-    if not summary or summary[-1] != (str(planned), "0"):
-        diag.append("summary %s, expected \"%d passed, 0 failed\""
-                    % (summary[-1] if summary else "missing", planned))
+    if not summary or summary[-1] != (str(planned - skips), "0", str(skips)):
+        diag.append("summary %s, expected \"%d passed, 0 failed\" (%d skipped)"
+                    % (summary[-1] if summary else "missing", planned - skips, skips))
     # "# " lines are the tests' comments (a failed check's detail, or a note
     # such as "no MCFG on this machine"): shown with a failure, not one.
     notes = [l for l in text.splitlines() if l.startswith("# ")][:DIAG_ITEMS]
-    return Result("self-tests pass: %d of %d KTAP results ok, exit status %s"
-                  % (len(results) - len(failed), planned, status), not diag, diag + notes)
+    return Result("self-tests pass: %d of %d KTAP results ok (%d skipped), exit status %s"
+                  % (len(results) - len(failed), planned, skips, status), not diag, diag + notes)
 
 
 def _hex_after(label, text):

@@ -8,6 +8,10 @@
         ...
     run.stop()
 
+With serial_socket=True the guest's serial port is also a unix socket:
+run.serial_port() connects to it and returns a SerialPort whose send()
+types into the guest (tests/boot/monitor.py drives the monitor so).
+
 Serial output goes to ARTIFACTS/NAME.serial.log, QEMU's own stdout/stderr
 to ARTIFACTS/NAME.qemu.log, the monitor transcript to
 ARTIFACTS/NAME.monitor.txt. Every run has a hard timeout (qemu.sh
@@ -16,8 +20,10 @@ ARTIFACTS/NAME.monitor.txt. Every run has a hard timeout (qemu.sh
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 from . import hmp as hmplib
@@ -32,22 +38,68 @@ def clean_serial(raw):
     return ANSI.sub("", raw.replace("\r", ""))
 
 
+class SerialPort:
+    """The guest's serial port as a unix-socket client. What the guest
+    writes is read (and dropped: the serial log has it) by a thread all
+    the time, since QEMU stalls the guest's transmitter once the socket's
+    buffer is full; send() types bytes into the guest."""
+
+    def __init__(self, path, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self.sock.connect(path)
+                break
+            except OSError as e:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise OSError("cannot connect to the serial socket %s: %s" % (path, e))
+                time.sleep(0.1)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self):
+        try:
+            while self.sock.recv(1 << 16):
+                pass
+        except OSError:
+            pass
+
+    def send(self, data):
+        """Type the bytes data (str is encoded as Latin-1)."""
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        self.sock.sendall(data)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
 class Boot:
     """One QEMU run of Carto. Options mirror scripts/qemu.sh: mem, cpu,
     machine, smp, phys_bits, cmdline, selftest (adds "selftest" and the
-    isa-debug-exit device), monitor (an HMP socket), firmware, esp (the boot
-    volume tree, default esp/), extra (more qemu.sh options) and qemu_args
-    (raw QEMU arguments after --)."""
+    isa-debug-exit device), monitor (an HMP socket), serial_socket (serial
+    also on a socket, see serial_port()), firmware, esp (the boot volume
+    tree, default esp/), extra (more qemu.sh options) and qemu_args (raw
+    QEMU arguments after --)."""
 
     def __init__(self, top, name, artifacts, mem="512M", cpu="max", machine="q35",
                  smp=1, phys_bits=None, cmdline="", selftest=False, monitor=False,
-                 firmware="default", esp=None, extra=(), qemu_args=(), hard_timeout=HARD_TIMEOUT):
+                 firmware="default", esp=None, extra=(), qemu_args=(), hard_timeout=HARD_TIMEOUT,
+                 serial_socket=False):
         self.top = top
         self.name = name
         self.artifacts = artifacts
         self.opts = dict(mem=mem, cpu=cpu, machine=machine, smp=smp, phys_bits=phys_bits,
                          cmdline=cmdline, selftest=selftest, firmware=firmware, esp=esp)
         self.want_monitor = monitor
+        self.want_serial_socket = serial_socket
+        self.serial_socket_path = None
+        self._serial_port = None
         self.extra = list(extra)
         self.qemu_args = list(qemu_args)
         self.hard_timeout = hard_timeout
@@ -80,6 +132,8 @@ class Boot:
             cmd += ["--esp", o["esp"]]
         if self.want_monitor:
             cmd += ["--monitor", self.monitor_path]
+        if self.want_serial_socket:
+            cmd += ["--serial-socket", self.serial_socket_path]
         cmd += self.extra
         if self.qemu_args:
             cmd += ["--"] + self.qemu_args
@@ -94,6 +148,7 @@ class Boot:
         # A short private directory: unix socket paths are limited to 108 bytes.
         self._tmp = tempfile.TemporaryDirectory(prefix="carto-boot.")
         self.monitor_path = os.path.join(self._tmp.name, "monitor.sock")
+        self.serial_socket_path = os.path.join(self._tmp.name, "serial.sock")
         with open(self.qemu_log_path, "w") as log:
             log.write("$ %s\n" % " ".join(self.command()))
             log.flush()
@@ -189,6 +244,14 @@ class Boot:
             self.hmp = hmplib.Hmp(self.monitor_path, timeout=timeout, log=self._monitor_log)
         return self.hmp
 
+    def serial_port(self, timeout=30.0):
+        """The SerialPort (connected on first use). Needs serial_socket=True."""
+        if not self.want_serial_socket:
+            raise OSError("%s was started without a serial socket" % self.name)
+        if self._serial_port is None:
+            self._serial_port = SerialPort(self.serial_socket_path, timeout)
+        return self._serial_port
+
     def stop(self):
         """End QEMU if it still runs (monitor `quit`, else SIGTERM then
         SIGKILL to the process group this run started) and clean up."""
@@ -207,6 +270,9 @@ class Boot:
                 self._wait_or_none(10)
         if self.hmp is not None:
             self.hmp.close()
+        if self._serial_port is not None:
+            self._serial_port.close()
+            self._serial_port = None
         if self._monitor_log:
             self._monitor_log.close()
             self._monitor_log = None
