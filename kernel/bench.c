@@ -121,9 +121,13 @@ BOOT_HOOK(BOOT_READY, bench_boot);
 static void cmd_bench(const struct handoff *h, int argc, char **argv)
 {
 	const char *prefix = argc > 1 ? argv[1] : "";
+	size_t len = strlen(prefix);
 
-	if (bench_run(prefix, strlen(prefix)) == 0)
-		monitor_error("bench", "no benchmark starts with '%s' (help: bench runs them all)",
-			      prefix);
+	for (const struct bench *b = __benches_start; b < __benches_end; b++)
+		if (strncmp(b->test, prefix, len) == 0) {
+			bench_run(prefix, len);
+			return;
+		}
+	monitor_error("bench", "no benchmark name starts with '%s'", prefix);
 }
 MONITOR_COMMAND("bench", "[PREFIX]", "run the benchmarks (those starting with PREFIX)", cmd_bench);

@@ -24,11 +24,18 @@ then over PS/2 (sendkey): `help`, `pt ffffffff80000000`, Caps Lock and
 Shift, Backspace, the arrows and the history, and a storm of 400 random
 keys followed by Ctrl+C and `help`. No panic or exception anywhere.
 
-Boot 2: "selftest=lib" without QEMU's exit device: the results are printed
+Boot 2 (addressing=explicit: no direct map), over serial: report, memmap,
+fwmap and frames print what they should (the hand-off data through the
+hand-off window); `pt 0xffffffff80000000` is the live walk; `pt` of a
+direct-map address says it is not mapped, as QEMU does; `bench map`
+prints its bench lines (variant explicit) and `bench: done`; `bench nosuch`
+is refused in one line.
+
+Boot 3: "selftest=lib" without QEMU's exit device: the results are printed
 and the machine powers off (no prompt).
-Boot 3: q35 without its i8042 (-machine i8042=off): one "ps2: no i8042
+Boot 4: q35 without its i8042 (-machine i8042=off): one "ps2: no i8042
 controller" line, and the serial keyboard alone works.
-Boot 4: no serial port and no i8042: "monitor: no keyboard ...; halting"
+Boot 5: no serial port and no i8042: "monitor: no keyboard ...; halting"
 on screen (read from a screendump) and the CPU halted.
 
 --self-check also feeds the checks wrong answers (a walk that differs from
@@ -53,7 +60,7 @@ from bootlib.tap import Tap                                 # noqa: E402
 READY = r"^carto: ready tsc \d+"
 FONT_C = os.path.join(TOP, "build", "kernel", "font.c")
 PROMPT = "carto> "
-COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest")
+COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest", "bench")
 LINE_MAX = 127                  # characters a line may hold (MONITOR_LINE_MAX - 1)
 ANSWER_TIMEOUT = 60.0           # seconds for one command's answer
 KERNEL_VA = 0xffffffff80000000
@@ -358,6 +365,45 @@ class Runner:
             bad = [m.group(0) for m in BAD.finditer(serial)]
             self.result(bad, "no panic, exception or fault in the whole session", run)
 
+    def explicit_boot(self):
+        """addressing=explicit: the monitor's commands without a direct map."""
+        t = self.args.boot_timeout
+        with self.boot("monitor-explicit", cmdline="addressing=explicit", monitor=True,
+                       serial_socket=True) as run:
+            if not run.wait_for([READY, r"^carto> "], t):
+                self.result([run.why()], "explicit: boots to the carto> prompt", run)
+                return
+            try:
+                s = Session(run)
+                checks = [("report", r"^addressing: explicit: no direct map[\s\S]*^frames: "),
+                          ("memmap", r"^  \[[0-9a-f]{16}, [0-9a-f]{16}\) Conventional"),
+                          ("fwmap", r"^Carto memory map dump v1$[\s\S]*^end of map: \d+ descriptors$"),
+                          ("frames", r"^frames: [\s\S]*^frames: init_tsc=\d+ meta_bytes=\d+"),
+                          ("bench map", r"^bench: map-unmap-4k explicit \d+$[\s\S]*^bench: done$")]
+                for cmd, pattern in checks:
+                    out = s.output(s.type_serial(cmd + "\r", timeout=120))
+                    ok = out is not None and re.search(pattern, out, re.M)
+                    self.result([] if ok else ["got %r" % (out or "")[:400]],
+                                "explicit: %s prints what it should" % cmd, run)
+                self.result(one_error(s.output(s.type_serial("bench nosuch\r")),
+                                      r"^bench: no benchmark name starts with 'nosuch'$"),
+                            "explicit: 'bench nosuch' is refused in one line")
+                out = s.output(s.type_serial("pt %#x\r" % KERNEL_VA))
+                self.result(check_walk(out, KERNEL_VA, s.hmp), "explicit: pt %#x is the live "
+                            "walk and QEMU's physical address" % KERNEL_VA, run)
+                out = s.output(s.type_serial("pt %#x\r" % DMAP_VA))
+                live = s.hmp.translate(DMAP_VA)
+                ok = out is not None and re.search(r"^  %x is not mapped$" % DMAP_VA, out, re.M)
+                self.result([] if ok and live is None else
+                            ["pt said %r; QEMU's gva2gpa %s" % ((out or "")[-200:], live)],
+                            "explicit: pt %#x (the direct map's place) is not mapped, and QEMU "
+                            "agrees" % DMAP_VA, run)
+            except (OSError, hmplib.HmpError) as e:
+                self.result(["%s: %s" % (type(e).__name__, e)], "explicit: the serial socket "
+                            "and the QEMU monitor stay usable", run)
+            bad = [m.group(0) for m in BAD.finditer(run.serial())]
+            self.result(bad, "explicit: no panic, exception or fault in the session", run)
+
     def selftest_halt_boot(self):
         t = self.args.boot_timeout
         with self.boot("monitor-selftest-halt", cmdline="selftest=lib") as run:
@@ -447,6 +493,7 @@ class Runner:
 
     def run(self):
         self.monitor_boot()
+        self.explicit_boot()
         self.selftest_halt_boot()
         self.no_i8042_boot()
         self.no_keyboard_boot()

@@ -8,9 +8,10 @@
 # whose keyboard it types on with the QEMU monitor's sendkey: every
 # command, the page walk checked against the live page tables, bad input,
 # line editing, history, self-tests run from the prompt, and storms of
-# random bytes and keys. A second boot checks that a self-test boot without
-# QEMU's exit device still halts, two more that a missing i8042, then a
-# missing keyboard altogether, are reported. Details: monitor.py
+# random bytes and keys. A second boot runs the commands (bench among
+# them) in addressing=explicit, a third checks that a self-test boot
+# without QEMU's exit device still halts, two more that a missing i8042,
+# then a missing keyboard altogether, are reported. Details: monitor.py
 # (--self-check is on).
 #
 # Prints TAP; the last line is "N passed, N failed".
@@ -27,6 +28,6 @@ if ! make -s esp/EFI/BOOT/BOOTX64.EFI >build/boot-tests/make-monitor.log 2>&1; t
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-echo "# monitor: four QEMU boots, typed into over serial and PS/2"
+echo "# monitor: five QEMU boots, typed into over serial and PS/2"
 . tests/boot/lib/locked.sh
 run_locked monitor "$RUN_TIMEOUT" tests/boot/monitor.py --self-check "$@"
