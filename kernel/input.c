@@ -7,7 +7,10 @@
 _Static_assert((INPUT_QUEUE_SIZE & (INPUT_QUEUE_SIZE - 1)) == 0, "queue size is a power of two");
 
 static uint32_t queue[INPUT_QUEUE_SIZE];
+static const char *queued_by[INPUT_QUEUE_SIZE];   /* each key's source name, or NULL */
 static unsigned head, tail;          /* head: next to pop; tail: next free */
+static const char *polling;          /* the source input_poll is in, NULL outside */
+static const char *last_source;      /* queued_by of the key popped last */
 static uint64_t dropped;
 
 struct source {
@@ -39,9 +42,10 @@ bool input_push(uint32_t key)
 	uint64_t flags = irq_save();
 	bool ok = tail - head < INPUT_QUEUE_SIZE;
 
-	if (ok)
+	if (ok) {
+		queued_by[tail & (INPUT_QUEUE_SIZE - 1)] = polling;
 		queue[tail++ & (INPUT_QUEUE_SIZE - 1)] = key;
-	else
+	} else
 		dropped++;
 	irq_restore(flags);
 	return ok;
@@ -52,8 +56,10 @@ bool input_pop(uint32_t *key)
 	uint64_t flags = irq_save();
 	bool ok = head != tail;
 
-	if (ok)
+	if (ok) {
+		last_source = queued_by[head & (INPUT_QUEUE_SIZE - 1)];
 		*key = queue[head++ & (INPUT_QUEUE_SIZE - 1)];
+	}
 	irq_restore(flags);
 	return ok;
 }
@@ -73,8 +79,16 @@ unsigned input_source_count(void)
 
 void input_poll(void)
 {
-	for (unsigned i = 0; i < source_count; i++)
+	for (unsigned i = 0; i < source_count; i++) {
+		polling = sources[i].name;
 		sources[i].poll();
+	}
+	polling = NULL;
+}
+
+const char *input_key_source(void)
+{
+	return last_source;
 }
 
 void input_set_wait_hook(void (*fn)(void))

@@ -51,6 +51,14 @@ bool input_pop(uint32_t *key);
  * called by input_poll. Returns false if INPUT_MAX_SOURCES are taken. */
 bool input_add_source(const char *name, void (*poll)(void));
 
+/* The name the serial port's keyboard registers under (serialkeys.c). */
+#define INPUT_SOURCE_SERIAL "serial"
+
+/* input_key_source - the name of the source whose poll queued the key
+ * input_pop (or input_getkey) returned last; NULL if that key was queued
+ * outside input_poll (an interrupt handler, a self-test) or none was. */
+const char *input_key_source(void);
+
 /* input_source_count - how many sources are registered (0: no keyboard
  * at all). */
 unsigned input_source_count(void);

@@ -243,9 +243,16 @@ static void run_line(const char *line)
 	}
 	if (!arg_count_ok(c, argc - 1))
 		return;
-	console_pager_start();
+	/* A line typed on serial is read on serial: the screen's pager would
+	 * hold that output up (it waits before the next write), so it pages
+	 * only lines typed on a keyboard of the screen. */
+	const char *src = input_key_source();
+	bool page = !src || strcmp(src, INPUT_SOURCE_SERIAL) != 0;
+	if (page)
+		console_pager_start();
 	c->fn(mon.h, argc, argv);
-	console_pager_stop();
+	if (page)
+		console_pager_stop();
 }
 
 static void enter(void)

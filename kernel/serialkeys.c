@@ -32,5 +32,5 @@ void serialkeys_init(void)
 	if (!console_has_serial())
 		return;
 	termkeys_init(&term);
-	input_add_source("serial", serialkeys_poll);
+	input_add_source(INPUT_SOURCE_SERIAL, serialkeys_poll);
 }
