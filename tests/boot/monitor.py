@@ -24,6 +24,9 @@ then over PS/2 (sendkey): `help`, `pt ffffffff80000000`, Caps Lock and
 Shift, Backspace, the arrows and the history, and a storm of 400 random
 keys followed by Ctrl+C and `help`. No panic or exception anywhere.
 
+Boot 1b: a USB keyboard (usb-kbd on qemu-xhci): `help` typed on it with
+sendkey runs; Shift+PgUp scrolls the screen back to the report's first
+line and another key returns to the prompt (read from screendumps).
 Boot 2: "selftest=lib" without QEMU's exit device: the results are printed
 and the machine powers off (no prompt).
 Boot 3: q35 without its i8042 (-machine i8042=off): one "ps2: no i8042
@@ -53,7 +56,8 @@ from bootlib.tap import Tap                                 # noqa: E402
 READY = r"^carto: ready tsc \d+"
 FONT_C = os.path.join(TOP, "build", "kernel", "font.c")
 PROMPT = "carto> "
-COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest")
+COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest", "reboot",
+            "poweroff")
 LINE_MAX = 127                  # characters a line may hold (MONITOR_LINE_MAX - 1)
 ANSWER_TIMEOUT = 60.0           # seconds for one command's answer
 KERNEL_VA = 0xffffffff80000000
@@ -445,8 +449,60 @@ class Runner:
             wrong.append("two lines taken for one error line")
         self.tap.result(not wrong and m and p, "self-check: the checks catch 5 wrong answers", wrong)
 
+    def screen_text(self, run, ppm, font):
+        """The text on screen now (a screendump read back with the font)."""
+        run.monitor().cmd("screendump %s" % ppm)
+        return screen.read_text(screen.read_ppm(ppm), font)
+
+    def usb_scrollback_boot(self):
+        """A USB keyboard (usb-kbd on qemu-xhci, the newest keyboard, so
+        sendkey types on it) drives the monitor, and Shift+PgUp on it
+        scrolls the screen back to the report's first line; any other key
+        returns to the bottom. Read from screendumps."""
+        t = self.args.boot_timeout
+        ppm = os.path.join(self.args.artifacts, "monitor-usb-scrollback.ppm")
+        font = screen.Font.from_c(FONT_C)
+        first = "Carto kernel: firmware"
+        with self.boot("monitor-usb-scrollback", monitor=True, serial_socket=True,
+                       extra=["--usb-keyboard"]) as run:
+            s = Session(run)
+            problems = []
+            if not run.wait_for(r"^usbkbd: keyboard on port", t) or s._wait_prompt(0, t) is None:
+                problems.append("no USB keyboard line or no prompt: %s" % run.why())
+                self.result(problems, "USB keyboard: help typed on it runs", run)
+                return
+            out = s.output(s.type_ps2(ps2_keys("help\n")))
+            self.result(check_help(out), "USB keyboard: `help` typed on it (sendkey to usb-kbd) "
+                        "lists every command", run)
+            before = self.screen_text(run, ppm, font)
+            if any(l.startswith(first) for l in before):
+                problems.append("the report's first line is still on screen: nothing to scroll")
+            seen = None
+            for i in range(12):
+                s.hmp.cmd("sendkey shift-pgup")
+                time.sleep(1.0)
+                text = self.screen_text(run, ppm, font)
+                if any(l.startswith(first) for l in text):
+                    seen = i + 1
+                    break
+            if seen is None:
+                problems.append("12 x Shift+PgUp never showed %r; top lines: %r"
+                                % (first, self.screen_text(run, ppm, font)[:3]))
+            s.hmp.cmd("sendkey ctrl-u")
+            time.sleep(1.0)
+            after = self.screen_text(run, ppm, font)
+            if not after or not after[-1].startswith(PROMPT.rstrip()):
+                problems.append("after a key the bottom line is not the prompt: %r" % after[-2:])
+            if any(l.startswith(first) for l in after):
+                problems.append("after a key the screen still shows the scrolled-back report")
+            if os.path.exists(ppm):
+                os.unlink(ppm)
+            self.result(problems, "scrollback on screen: Shift+PgUp (%s presses) shows the "
+                        "report's first line, another key returns to the prompt" % seen, run)
+
     def run(self):
         self.monitor_boot()
+        self.usb_scrollback_boot()
         self.selftest_halt_boot()
         self.no_i8042_boot()
         self.no_keyboard_boot()
