@@ -7,7 +7,9 @@
 _Static_assert((INPUT_QUEUE_SIZE & (INPUT_QUEUE_SIZE - 1)) == 0, "queue size is a power of two");
 
 static uint32_t queue[INPUT_QUEUE_SIZE];
+static bool from_terminal[INPUT_QUEUE_SIZE];   /* queue[i] came from a serial terminal */
 static unsigned head, tail;          /* head: next to pop; tail: next free */
+static bool last_from_terminal;      /* the key popped last did */
 static uint64_t dropped;
 
 struct source {
@@ -34,17 +36,34 @@ static void irq_restore(uint64_t flags)
 		sti();
 }
 
-bool input_push(uint32_t key)
+static bool push(uint32_t key, bool terminal)
 {
 	uint64_t flags = irq_save();
 	bool ok = tail - head < INPUT_QUEUE_SIZE;
 
-	if (ok)
+	if (ok) {
+		from_terminal[tail & (INPUT_QUEUE_SIZE - 1)] = terminal;
 		queue[tail++ & (INPUT_QUEUE_SIZE - 1)] = key;
-	else
+	} else {
 		dropped++;
+	}
 	irq_restore(flags);
 	return ok;
+}
+
+bool input_push(uint32_t key)
+{
+	return push(key, false);
+}
+
+bool input_push_terminal(uint32_t key)
+{
+	return push(key, true);
+}
+
+bool input_last_from_terminal(void)
+{
+	return last_from_terminal;
 }
 
 bool input_pop(uint32_t *key)
@@ -52,8 +71,10 @@ bool input_pop(uint32_t *key)
 	uint64_t flags = irq_save();
 	bool ok = head != tail;
 
-	if (ok)
+	if (ok) {
+		last_from_terminal = from_terminal[head & (INPUT_QUEUE_SIZE - 1)];
 		*key = queue[head++ & (INPUT_QUEUE_SIZE - 1)];
+	}
 	irq_restore(flags);
 	return ok;
 }

@@ -243,9 +243,16 @@ static void run_line(const char *line)
 	}
 	if (!arg_count_ok(c, argc - 1))
 		return;
-	console_pager_start();
+	/* Page the screen only for a line typed at the screen: a terminal on
+	 * the serial line shows the output itself, and waiting for a key on
+	 * the screen would stop it there too. */
+	bool page = !input_last_from_terminal();
+
+	if (page)
+		console_pager_start();
 	c->fn(mon.h, argc, argv);
-	console_pager_stop();
+	if (page)
+		console_pager_stop();
 }
 
 static void enter(void)
