@@ -84,7 +84,7 @@ class Session:
         prompt that ends the log; None on a timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.run.serial()
+            text = self.port.text()
             if text.endswith(PROMPT) and len(text) > start and PROMPT in text[start:]:
                 return text[start:]
             if not self.run.running():
@@ -95,13 +95,13 @@ class Session:
     def type_serial(self, data, timeout=ANSWER_TIMEOUT):
         """Type data (ending in Enter) on serial; returns what the kernel
         printed after it, the echo included, up to the next prompt."""
-        start = len(self.run.serial())
+        start = len(self.port.text())
         self.port.send(data)
         return self._wait_prompt(start, timeout)
 
     def type_ps2(self, keys, timeout=ANSWER_TIMEOUT):
         """Type QEMU key names (a list) with sendkey; as type_serial."""
-        start = len(self.run.serial())
+        start = len(self.port.text())
         for k in keys:
             self.hmp.cmd("sendkey %s" % k)
         return self._wait_prompt(start, timeout)
