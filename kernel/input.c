@@ -24,15 +24,15 @@ static void (*wait_hook)(void);
  * from an interrupt handler. */
 static uint64_t irq_save(void)
 {
-	uint64_t flags;
+	uint64_t flags = read_rflags();
 
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	cli();
 	return flags;
 }
 
 static void irq_restore(uint64_t flags)
 {
-	if (flags & (1u << 9))
+	if (flags & RFLAGS_IF)
 		sti();
 }
 
