@@ -154,6 +154,15 @@ uint64_t efirt_call(enum efirt_service svc, efirt_fn fn, uint64_t a0, uint64_t a
 	return st;
 }
 
+bool efirt_forget_fault(enum efirt_service svc)
+{
+	if (svc != EFIRT_SVC_TEST)
+		return false;
+	rt.broken[svc] = false;
+	rt.why_not[svc] = NULL;
+	return true;
+}
+
 /* ---- mapping ------------------------------------------------------------------------ */
 
 static const char *owner_of(uint32_t type)

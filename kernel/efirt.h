@@ -124,6 +124,12 @@ uint64_t efirt_reset(enum efirt_reset_type type);
 uint64_t efirt_call(enum efirt_service svc, efirt_fn fn, uint64_t a0, uint64_t a1, uint64_t a2,
 		    uint64_t a3);
 
+/* efirt_forget_fault - mark EFIRT_SVC_TEST usable again, so the self-test
+ * of the call path can run more than once (the monitor's `selftest`). A
+ * firmware service that faulted stays broken: any other @svc is refused
+ * (returns false). */
+bool efirt_forget_fault(enum efirt_service svc);
+
 /* efirt_last_fault - the last firmware fault (seen == false: none). */
 const struct efirt_fault *efirt_last_fault(void);
 

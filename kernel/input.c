@@ -7,10 +7,9 @@
 _Static_assert((INPUT_QUEUE_SIZE & (INPUT_QUEUE_SIZE - 1)) == 0, "queue size is a power of two");
 
 static uint32_t queue[INPUT_QUEUE_SIZE];
-static const char *queued_by[INPUT_QUEUE_SIZE];   /* each key's source name, or NULL */
+static bool from_terminal[INPUT_QUEUE_SIZE];   /* queue[i] came from a serial terminal */
 static unsigned head, tail;          /* head: next to pop; tail: next free */
-static const char *polling;          /* the source input_poll is in, NULL outside */
-static const char *last_source;      /* queued_by of the key popped last */
+static bool last_from_terminal;      /* the key popped last did */
 static uint64_t dropped;
 
 struct source {
@@ -25,30 +24,46 @@ static void (*wait_hook)(void);
  * from an interrupt handler. */
 static uint64_t irq_save(void)
 {
-	uint64_t flags;
+	uint64_t flags = read_rflags();
 
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	cli();
 	return flags;
 }
 
 static void irq_restore(uint64_t flags)
 {
-	if (flags & (1u << 9))
+	if (flags & RFLAGS_IF)
 		sti();
 }
 
-bool input_push(uint32_t key)
+static bool push(uint32_t key, bool terminal)
 {
 	uint64_t flags = irq_save();
 	bool ok = tail - head < INPUT_QUEUE_SIZE;
 
 	if (ok) {
-		queued_by[tail & (INPUT_QUEUE_SIZE - 1)] = polling;
+		from_terminal[tail & (INPUT_QUEUE_SIZE - 1)] = terminal;
 		queue[tail++ & (INPUT_QUEUE_SIZE - 1)] = key;
-	} else
+	} else {
 		dropped++;
+	}
 	irq_restore(flags);
 	return ok;
+}
+
+bool input_push(uint32_t key)
+{
+	return push(key, false);
+}
+
+bool input_push_terminal(uint32_t key)
+{
+	return push(key, true);
+}
+
+bool input_last_from_terminal(void)
+{
+	return last_from_terminal;
 }
 
 bool input_pop(uint32_t *key)
@@ -57,7 +72,7 @@ bool input_pop(uint32_t *key)
 	bool ok = head != tail;
 
 	if (ok) {
-		last_source = queued_by[head & (INPUT_QUEUE_SIZE - 1)];
+		last_from_terminal = from_terminal[head & (INPUT_QUEUE_SIZE - 1)];
 		*key = queue[head++ & (INPUT_QUEUE_SIZE - 1)];
 	}
 	irq_restore(flags);
@@ -79,16 +94,8 @@ unsigned input_source_count(void)
 
 void input_poll(void)
 {
-	for (unsigned i = 0; i < source_count; i++) {
-		polling = sources[i].name;
+	for (unsigned i = 0; i < source_count; i++)
 		sources[i].poll();
-	}
-	polling = NULL;
-}
-
-const char *input_key_source(void)
-{
-	return last_source;
 }
 
 void input_set_wait_hook(void (*fn)(void))

@@ -43,21 +43,23 @@ static inline uint32_t key_code(uint32_t key) { return key & KEY_CODE_MASK; }
  * full. */
 bool input_push(uint32_t key);
 
+/* input_push_terminal - as input_push, for a key typed on a terminal at the
+ * far end of the serial line. That user reads the output on the terminal,
+ * with its own scrollback, so the screen's pager must not hold the output
+ * back waiting for a key (see input_last_from_terminal). */
+bool input_push_terminal(uint32_t key);
+
 /* input_pop - take the oldest key into *@key; false if there is none. Does
  * not poll the drivers (input_getkey does). */
 bool input_pop(uint32_t *key);
 
+/* input_last_from_terminal - true if the key input_pop (or input_getkey)
+ * returned last was queued by input_push_terminal. */
+bool input_last_from_terminal(void);
+
 /* input_add_source - register @poll (named @name, a static string) to be
  * called by input_poll. Returns false if INPUT_MAX_SOURCES are taken. */
 bool input_add_source(const char *name, void (*poll)(void));
-
-/* The name the serial port's keyboard registers under (serialkeys.c). */
-#define INPUT_SOURCE_SERIAL "serial"
-
-/* input_key_source - the name of the source whose poll queued the key
- * input_pop (or input_getkey) returned last; NULL if that key was queued
- * outside input_poll (an interrupt handler, a self-test) or none was. */
-const char *input_key_source(void);
 
 /* input_source_count - how many sources are registered (0: no keyboard
  * at all). */

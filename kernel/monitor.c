@@ -243,11 +243,11 @@ static void run_line(const char *line)
 	}
 	if (!arg_count_ok(c, argc - 1))
 		return;
-	/* A line typed on serial is read on serial: the screen's pager would
-	 * hold that output up (it waits before the next write), so it pages
-	 * only lines typed on a keyboard of the screen. */
-	const char *src = input_key_source();
-	bool page = !src || strcmp(src, INPUT_SOURCE_SERIAL) != 0;
+	/* Page the screen only for a line typed at the screen: a terminal on
+	 * the serial line shows the output itself, and waiting for a key on
+	 * the screen would stop it there too. */
+	bool page = !input_last_from_terminal();
+
 	if (page)
 		console_pager_start();
 	c->fn(mon.h, argc, argv);

@@ -12,7 +12,7 @@ static struct termkeys term;
 static void push_keys(const uint32_t *keys, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		input_push(keys[i]);
+		input_push_terminal(keys[i]);
 }
 
 static void serialkeys_poll(void)
@@ -32,5 +32,5 @@ void serialkeys_init(void)
 	if (!console_has_serial())
 		return;
 	termkeys_init(&term);
-	input_add_source(INPUT_SOURCE_SERIAL, serialkeys_poll);
+	input_add_source("serial", serialkeys_poll);
 }

@@ -24,6 +24,10 @@ then over PS/2 (sendkey): `help`, `pt ffffffff80000000`, Caps Lock and
 Shift, Backspace, the arrows and the history, and a storm of 400 random
 keys followed by Ctrl+C and `help`. No panic or exception anywhere.
 
+Boot 1b: a USB keyboard (usb-kbd on qemu-xhci): `help` typed on it with
+sendkey runs; Shift+PgUp scrolls the screen back to the report's first
+line and another key returns to the prompt (read from screendumps).
+
 Boot 2 (addressing=explicit: no direct map), over serial: report, memmap,
 fwmap and frames print what they should (the hand-off data through the
 hand-off window); `pt 0xffffffff80000000` is the live walk; `pt` of a
@@ -60,7 +64,8 @@ from bootlib.tap import Tap                                 # noqa: E402
 READY = r"^carto: ready tsc \d+"
 FONT_C = os.path.join(TOP, "build", "kernel", "font.c")
 PROMPT = "carto> "
-COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest", "bench")
+COMMANDS = ("help", "report", "memmap", "fwmap", "iomem", "frames", "pt", "selftest", "bench",
+            "reboot", "poweroff")
 LINE_MAX = 127                  # characters a line may hold (MONITOR_LINE_MAX - 1)
 ANSWER_TIMEOUT = 60.0           # seconds for one command's answer
 KERNEL_VA = 0xffffffff80000000
@@ -87,7 +92,7 @@ class Session:
         prompt that ends the log; None on a timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.run.serial()
+            text = self.port.text()
             if text.endswith(PROMPT) and len(text) > start and PROMPT in text[start:]:
                 return text[start:]
             if not self.run.running():
@@ -98,13 +103,13 @@ class Session:
     def type_serial(self, data, timeout=ANSWER_TIMEOUT):
         """Type data (ending in Enter) on serial; returns what the kernel
         printed after it, the echo included, up to the next prompt."""
-        start = len(self.run.serial())
+        start = len(self.port.text())
         self.port.send(data)
         return self._wait_prompt(start, timeout)
 
     def type_ps2(self, keys, timeout=ANSWER_TIMEOUT):
         """Type QEMU key names (a list) with sendkey; as type_serial."""
-        start = len(self.run.serial())
+        start = len(self.port.text())
         for k in keys:
             self.hmp.cmd("sendkey %s" % k)
         return self._wait_prompt(start, timeout)
@@ -491,8 +496,60 @@ class Runner:
             wrong.append("two lines taken for one error line")
         self.tap.result(not wrong and m and p, "self-check: the checks catch 5 wrong answers", wrong)
 
+    def screen_text(self, run, ppm, font):
+        """The text on screen now (a screendump read back with the font)."""
+        run.monitor().cmd("screendump %s" % ppm)
+        return screen.read_text(screen.read_ppm(ppm), font)
+
+    def usb_scrollback_boot(self):
+        """A USB keyboard (usb-kbd on qemu-xhci, the newest keyboard, so
+        sendkey types on it) drives the monitor, and Shift+PgUp on it
+        scrolls the screen back to the report's first line; any other key
+        returns to the bottom. Read from screendumps."""
+        t = self.args.boot_timeout
+        ppm = os.path.join(self.args.artifacts, "monitor-usb-scrollback.ppm")
+        font = screen.Font.from_c(FONT_C)
+        first = "Carto kernel: firmware"
+        with self.boot("monitor-usb-scrollback", monitor=True, serial_socket=True,
+                       extra=["--usb-keyboard"]) as run:
+            s = Session(run)
+            problems = []
+            if not run.wait_for(r"^usbkbd: keyboard on port", t) or s._wait_prompt(0, t) is None:
+                problems.append("no USB keyboard line or no prompt: %s" % run.why())
+                self.result(problems, "USB keyboard: help typed on it runs", run)
+                return
+            out = s.output(s.type_ps2(ps2_keys("help\n")))
+            self.result(check_help(out), "USB keyboard: `help` typed on it (sendkey to usb-kbd) "
+                        "lists every command", run)
+            before = self.screen_text(run, ppm, font)
+            if any(l.startswith(first) for l in before):
+                problems.append("the report's first line is still on screen: nothing to scroll")
+            seen = None
+            for i in range(12):
+                s.hmp.cmd("sendkey shift-pgup")
+                time.sleep(1.0)
+                text = self.screen_text(run, ppm, font)
+                if any(l.startswith(first) for l in text):
+                    seen = i + 1
+                    break
+            if seen is None:
+                problems.append("12 x Shift+PgUp never showed %r; top lines: %r"
+                                % (first, self.screen_text(run, ppm, font)[:3]))
+            s.hmp.cmd("sendkey ctrl-u")
+            time.sleep(1.0)
+            after = self.screen_text(run, ppm, font)
+            if not after or not after[-1].startswith(PROMPT.rstrip()):
+                problems.append("after a key the bottom line is not the prompt: %r" % after[-2:])
+            if any(l.startswith(first) for l in after):
+                problems.append("after a key the screen still shows the scrolled-back report")
+            if os.path.exists(ppm):
+                os.unlink(ppm)
+            self.result(problems, "scrollback on screen: Shift+PgUp (%s presses) shows the "
+                        "report's first line, another key returns to the prompt" % seen, run)
+
     def run(self):
         self.monitor_boot()
+        self.usb_scrollback_boot()
         self.explicit_boot()
         self.selftest_halt_boot()
         self.no_i8042_boot()

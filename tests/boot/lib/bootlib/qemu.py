@@ -40,9 +40,12 @@ def clean_serial(raw):
 
 class SerialPort:
     """The guest's serial port as a unix-socket client. What the guest
-    writes is read (and dropped: the serial log has it) by a thread all
-    the time, since QEMU stalls the guest's transmitter once the socket's
-    buffer is full; send() types bytes into the guest."""
+    writes is read by a thread all the time, since QEMU stalls the guest's
+    transmitter once the socket's buffer is full, and kept: text() is the
+    exact byte stream since the connection. (QEMU 7.2's chardev logfile is
+    not: when the socket is full it logs a byte the 16550 then sends again,
+    so the serial log can show characters twice.) send() types bytes into
+    the guest."""
 
     def __init__(self, path, timeout=30.0):
         deadline = time.monotonic() + timeout
@@ -56,15 +59,27 @@ class SerialPort:
                 if time.monotonic() > deadline:
                     raise OSError("cannot connect to the serial socket %s: %s" % (path, e))
                 time.sleep(0.1)
+        self._received = bytearray()
+        self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 
     def _drain(self):
         try:
-            while self.sock.recv(1 << 16):
-                pass
+            while True:
+                data = self.sock.recv(1 << 16)
+                if not data:
+                    break
+                with self._lock:
+                    self._received += data
         except OSError:
             pass
+
+    def text(self):
+        """Everything received since the connection, cleaned as the log."""
+        with self._lock:
+            raw = bytes(self._received)
+        return clean_serial(raw.decode("utf-8", "replace"))
 
     def send(self, data):
         """Type the bytes data (str is encoded as Latin-1)."""
