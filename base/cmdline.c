@@ -18,6 +18,8 @@ const struct cmdline_option cmdline_options[] = {
 	{ "gdb", CMDLINE_FLAG, "gdb", "make the loader wait for a debugger (make debug)" },
 	{ "addressing", CMDLINE_VALUE, "addressing=direct|direct:LIMIT|explicit",
 	  "how the kernel reaches RAM: a direct map of all of it, of RAM below LIMIT, or none" },
+	{ "ptaccess", CMDLINE_VALUE, "ptaccess=window|recursive",
+	  "how the kernel reaches its page tables: the window (default) or a recursive PML4 slot" },
 	{ "bench", CMDLINE_FLAG_OR_VALUE, "bench[=PREFIX]",
 	  "run the in-kernel benchmarks after carto: ready (those whose name starts with PREFIX)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",

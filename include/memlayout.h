@@ -27,7 +27,10 @@
  *   0xfffff40000000000 .. 0xfffff80000000000 488..495  EFI RUNTIME: the firmware's runtime regions
  *                                                      at EFIRT_BASE + phys (kernel/efirt.c), with
  *                                                      the Memory Attributes Table's permissions
- *   0xfffff80000000000 .. 0xffffff0000000000 496..509  (reserved)
+ *   0xfffff80000000000 .. 0xfffff88000000000      496  RECURSIVE SLOT (ptaccess=recursive only):
+ *                                                      the entry points at the PML4 itself, NX,
+ *                                                      supervisor; empty in the default mode
+ *   0xfffff88000000000 .. 0xffffff0000000000 497..509  (reserved)
  *   0xffffff0000000000 .. 0xffffff8000000000      510  KERNEL STACKS: each stack sits above an
  *                                                      unmapped guard page
  *   0xffffff8000000000 .. 0xffffffff80000000      511  (unused bottom of the last slot)
@@ -125,6 +128,12 @@
 #define EFIRT_END       (EFIRT_BASE + EFIRT_SIZE)
 #define EFIRT_MAX_PHYS  EFIRT_SIZE
 
+/* ptaccess=recursive (kernel/kspace.c): this PML4 entry points at the
+ * PML4, so the CPU shows every table of the current space in this slot,
+ * at pt_recursive_va() (mm/pt.c). */
+#define RECURSIVE_SLOT  496
+#define RECURSIVE_BASE  KSLOT(RECURSIVE_SLOT)               /* 0xfffff80000000000 */
+
 #define KSTACK_SLOT     510
 #define KSTACK_BASE     KSLOT(KSTACK_SLOT)                  /* 0xffffff0000000000 */
 #define KSTACK_PAGES    8                                   /* 32 KiB per stack */
@@ -154,7 +163,8 @@ _Static_assert((KMAP_SLOTS * PAGE_SIZE) % PAGE_SIZE_2M == 0 || PAGE_SIZE_2M % (K
 _Static_assert(VMAP_SLOT + VMAP_SLOTS <= HANDOFF_SLOT, "vmap and hand-off window overlap");
 _Static_assert(HANDOFF_SLOT + HANDOFF_SLOTS <= MMIO_SLOT, "hand-off window and MMIO overlap");
 _Static_assert(MMIO_SLOT + MMIO_SLOTS <= EFIRT_SLOT, "MMIO and EFI runtime overlap");
-_Static_assert(EFIRT_SLOT + EFIRT_SLOTS <= KSTACK_SLOT, "EFI runtime and stacks overlap");
+_Static_assert(EFIRT_SLOT + EFIRT_SLOTS <= RECURSIVE_SLOT, "EFI runtime and recursive slot overlap");
+_Static_assert(RECURSIVE_SLOT < KSTACK_SLOT, "recursive slot and stacks overlap");
 _Static_assert(EFIRT_BASE == MMIO_END, "EFI runtime follows MMIO");
 _Static_assert((EFIRT_BASE & (PAGE_SIZE_1G - 1)) == 0, "EFI runtime region is 1 GiB aligned");
 _Static_assert(KSTACK_EFIRT < KSTACK_COUNT, "the EFI runtime stack is one of the kernel stacks");

@@ -98,6 +98,12 @@ struct pt_space {
 	paddr_t root;                 /* physical address of the top-level table */
 	unsigned levels;              /* 4 (5 with LA57) */
 	uint64_t window;              /* table at pa is at (window + pa) */
+	/* ptaccess=recursive: the top-level slot whose entry points at the
+	 * root itself, 0 for none. While is_current(as) says the CPU walks
+	 * this space, its tables are reached through that slot
+	 * (pt_recursive_va) instead of the window. */
+	unsigned recursive_slot;
+	bool (*is_current)(const struct pt_space *as);
 	struct pt_frame_source *src;
 	bool has_1g;                  /* CPU supports 1 GiB pages (probed once) */
 	/* Called after entries changed for [va, va+size) (TLB shootdown hook);
@@ -179,6 +185,24 @@ uint64_t pt_pte_bits(uint32_t flags, unsigned level);
  * (pt_flags_of(pt_pte_bits(f, l), l) == f without MAP_NOHUGE). A PAT entry
  * Carto never selects (WP) decodes as CACHE_UC. */
 uint32_t pt_flags_of(uint64_t pte, unsigned level);
+
+/*
+ * pt_recursive_va - where the table at @level that translates @va (level
+ * as->levels: the root) appears through a recursive entry in top-level
+ * slot @slot: the top @level indices are all @slot, the rest are va's own
+ * top (levels - level) indices, shifted down that many levels.
+ * For 4 levels and slot R: root = R,R,R,R; the level-1 table of va =
+ * R,PX4,PX3,PX2. Only meaningful while the CPU walks a root whose entry
+ * @slot points at itself. The result is canonical.
+ */
+vaddr_t pt_recursive_va(unsigned levels, unsigned slot, vaddr_t va, unsigned level);
+
+/*
+ * pt_root_table - a pointer to the root table of @as, through the
+ * recursive slot if @as uses one and is current, else the window. For
+ * checks and reports that read (or, at boot, write) top-level entries.
+ */
+uint64_t *pt_root_table(const struct pt_space *as);
 
 /* True if va is canonical for 48-bit virtual addresses. */
 bool va_is_canonical(vaddr_t va);

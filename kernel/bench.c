@@ -62,7 +62,7 @@ uint64_t bench_median(uint64_t *v, unsigned n)
 const char *bench_variant(char *buf, size_t size)
 {
 	paddr_t limit = kmap_dmap_limit();
-	const char *pt = NULL;   /* ptaccess=recursive: not built yet */
+	const char *pt = kernel_space()->recursive_slot ? "recursive" : NULL;
 
 	if (limit == 0)
 		ksnprintf(buf, size, "explicit%s%s", pt ? "-" : "", pt ? pt : "");

@@ -2,6 +2,7 @@
  * kspace.c - the kernel's own address space: the loader's page tables, the
  * page-table pool, the TLB hook and the PAT.
  */
+#include "cmdline.h"
 #include "fatal.h"
 #include "physmem.h"
 #include "cpu.h"
@@ -69,6 +70,39 @@ struct pt_space *kernel_space(void)
 	return &kas;
 }
 
+int kspace_parse_ptaccess(const char *value, size_t len, bool *recursive)
+{
+	*recursive = false;
+	if (!value || (len == 6 && memcmp(value, "window", 6) == 0))
+		return E_OK;
+	if (len == 9 && memcmp(value, "recursive", 9) == 0) {
+		*recursive = true;
+		return E_OK;
+	}
+	return E_INVAL;
+}
+
+/* pt_space.is_current: the CPU walks as's tables now. */
+static bool kspace_is_current(const struct pt_space *as)
+{
+	return (read_cr3() & PTE_ADDR_MASK) == as->root;
+}
+
+/* ptaccess=recursive: point the root's RECURSIVE_SLOT entry at the root
+ * (NX, supervisor, writable: the tables are edited through it), and from
+ * now on reach the current space's tables there. The entry was empty, so
+ * no TLB entry can be stale. */
+static void kspace_enable_recursive(void)
+{
+	uint64_t *root = pt_window_va(&kpool, kas.root);
+
+	if (root[RECURSIVE_SLOT] & PTE_P)
+		panic("kspace_init: PML4 slot %u, the recursive slot, is already in use (%lx)",
+		      RECURSIVE_SLOT, root[RECURSIVE_SLOT]);
+	root[RECURSIVE_SLOT] = kas.root | PTE_P | PTE_W | PTE_NX;
+	kas.recursive_slot = RECURSIVE_SLOT;
+}
+
 void kspace_init(const struct handoff *h)
 {
 	pt_window_init(&kpool, PT_WINDOW_BASE, KPOOL_RESERVE, kpool_grow, NULL);
@@ -84,8 +118,15 @@ void kspace_init(const struct handoff *h)
 	kas.invalidate = tlb_invalidate;
 	kas.tables = h->pt_tables;
 	ro_tables = h->pt_ro_tables;
+	kas.is_current = kspace_is_current;
 	if (read_cr3() != h->pml4)
 		panic("kspace_init: CR3 %lx is not the hand-off's PML4 %lx", read_cr3(), h->pml4);
+
+	size_t len = 0;
+	const char *access = cmdline_value(h->cmdline, "ptaccess", &len);
+	bool recursive;
+	if (kspace_parse_ptaccess(access, len, &recursive) == E_OK && recursive)
+		kspace_enable_recursive();   /* an unknown value: the report names it */
 }
 
 void pat_init(void)
@@ -108,7 +149,7 @@ void kspace_drop_identity(const struct handoff *h)
 
 void kspace_check_lower_half(const char *who)
 {
-	const uint64_t *pml4 = pt_window_va(&kpool, kas.root);
+	const uint64_t *pml4 = pt_root_table(&kas);
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
 			panic("%s: lower-half PML4 entry %u still present", who, i);

@@ -14,10 +14,21 @@ struct pt_space *kernel_space(void);
 /*
  * kspace_init - take over the loader's page tables: page-table frames now
  * come from the hand-off's pool chunks, reached through the window.
- * Must run before any other kspace_ call. Panics if the hand-off's chunks
- * are not valid pool chunks or CR3 is not the hand-off's PML4.
+ * With ptaccess=recursive on the command line, points RECURSIVE_SLOT of
+ * the root at the root and from then on reaches the tables of the current
+ * space through it (pt.h: recursive_slot). Must run before any other
+ * kspace_ call. Panics if the hand-off's chunks are not valid pool chunks,
+ * CR3 is not the hand-off's PML4, or the recursive slot is taken.
  */
 void kspace_init(const struct handoff *h);
+
+/*
+ * kspace_parse_ptaccess - read the ptaccess= value @value (@len bytes; NULL
+ * when the option is absent): "window" (the default) or "recursive" (sets
+ * *recursive). Returns E_OK, or E_INVAL for any other value (*recursive
+ * false: the window is used).
+ */
+int kspace_parse_ptaccess(const char *value, size_t len, bool *recursive);
 
 /* pat_init - program the PAT MSR with PAT_MSR_VALUE (pt.h) so that every
  * cache type, WC included, can be selected from a PTE. */

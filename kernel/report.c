@@ -60,6 +60,15 @@ static void report_addressing(const struct handoff *h)
 	if (dmap_parse_addressing(v, len, &limit) != E_OK)
 		kprintf("addressing=%.*s: unknown value; the values are %s; using direct\n",
 			(int)len, v, DMAP_ADDRESSING_VALUES);
+	v = cmdline_value(h->cmdline, "ptaccess", &len);
+	bool recursive;
+	if (kspace_parse_ptaccess(v, len, &recursive) != E_OK)
+		kprintf("ptaccess=%.*s: unknown value; the values are window, recursive; using window\n",
+			(int)len, v);
+	if (kernel_space()->recursive_slot)
+		kprintf("ptaccess: recursive: PML4 slot %u points at the PML4; the current space's "
+			"tables at %lx, new and freed tables in the window\n",
+			kernel_space()->recursive_slot, KSLOT(kernel_space()->recursive_slot));
 	if (h->dmap_limit == 0)
 		kprintf("addressing: explicit: no direct map; RAM through kmap/vmap only\n");
 	else if (h->dmap_limit < DMAP_MAX_PHYS)

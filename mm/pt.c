@@ -1,9 +1,14 @@
 /*
  * pt.c - x86_64 page tables: map, translate and walk with one loop over levels.
  *
- * Every table is reached at (as->window + its physical address) and nowhere
- * else, so the same code runs in the loader (window 0, identity map), in the
- * kernel (PT_WINDOW_BASE) and in host tests (a private arena).
+ * A table in the tree is reached at (as->window + its physical address), so
+ * the same code runs in the loader (window 0, identity map), in the kernel
+ * (PT_WINDOW_BASE) and in host tests (a private arena) - or, with
+ * ptaccess=recursive while the space is the CPU's current one, through the
+ * recursive slot (pt_table_at). A frame outside the tree (a new table being
+ * filled before it is linked, an unlinked one waiting to be freed) belongs
+ * to the pool and is always reached through the window (pt_frame): filling
+ * a table the CPU's walker can already see would let it cache garbage.
  *
  * pt_find() is the only walk: it follows va down from the root and stops at
  * a requested level, at the first non-present entry or at a leaf. Mapping,
@@ -150,10 +155,60 @@ static unsigned pt_va_bits(const struct pt_space *as)
 	return PT_LEVEL_SHIFT(as->levels + 1);
 }
 
-/* The host (or kernel) pointer to the table at physical address pa. */
-static uint64_t *pt_table(const struct pt_space *as, paddr_t pa)
+/* The pointer to the page-table frame at pa through the window: for
+ * frames that are not (or no longer) in the tree. */
+static uint64_t *pt_frame(const struct pt_space *as, paddr_t pa)
 {
 	return (uint64_t *)(uintptr_t)(as->window + pa);
+}
+
+vaddr_t pt_recursive_va(unsigned levels, unsigned slot, vaddr_t va, unsigned level)
+{
+	uint64_t v = 0;
+
+	/* Each pass through the slot takes the walk one level less deep: after
+	 * `level` of them, va's top (levels - level) indices lead to the table. */
+	for (unsigned i = 0; i < level; i++)
+		v = (v << 9) | (slot & (PT_ENTRIES - 1));
+	for (unsigned l = levels; l > level; l--)
+		v = (v << 9) | PX(l, va);
+	v <<= PAGE_SHIFT;
+	unsigned bits = PT_LEVEL_SHIFT(levels + 1);
+	if (v >> (bits - 1))
+		v |= ~0ull << bits;             /* sign-extend: canonical */
+	return v;
+}
+
+/* True if as's tables are to be reached through its recursive slot now. */
+static bool pt_use_recursive(const struct pt_space *as)
+{
+	return as->recursive_slot && as->is_current && as->is_current(as);
+}
+
+/* The pointer to the table at level (physical address pa) that is in the
+ * tree and translates va: recursive while that applies, else the window. */
+static uint64_t *pt_table_at(const struct pt_space *as, paddr_t pa, vaddr_t va,
+			     unsigned level)
+{
+	if (pt_use_recursive(as))
+		return (uint64_t *)(uintptr_t)pt_recursive_va(as->levels, as->recursive_slot,
+							      va, level);
+	return pt_frame(as, pa);
+}
+
+uint64_t *pt_root_table(const struct pt_space *as)
+{
+	return pt_table_at(as, as->root, 0, as->levels);
+}
+
+/* An entry at level (> 1) changed from pointing at a table or a large
+ * leaf: the recursive address of the table below it may be in the TLB
+ * (a large leaf read as a 4 KiB page there), so it goes. */
+static void pt_recursive_flush(struct pt_space *as, vaddr_t va, unsigned level)
+{
+	if (pt_use_recursive(as) && as->invalidate)
+		as->invalidate(as, pt_recursive_va(as->levels, as->recursive_slot, va, level - 1),
+			       PAGE_SIZE);
 }
 
 /* True if pte, present at level, maps memory rather than a table. */
@@ -181,7 +236,7 @@ static uint64_t *pt_find(const struct pt_space *as, vaddr_t va, unsigned stop,
 	paddr_t table = as->root;
 
 	for (unsigned l = as->levels;; l--) {
-		uint64_t *e = pt_table(as, table) + PX(l, va);
+		uint64_t *e = pt_table_at(as, table, va, l) + PX(l, va);
 		if (rec && rec->depth < ARRAY_SIZE(rec->entry)) {
 			rec->level[rec->depth] = l;
 			rec->entry[rec->depth] = *e;
@@ -451,7 +506,7 @@ static void change_add(struct pt_change *ch, vaddr_t va, uint64_t size)
 /* Remember a table taken out of the tree, to free it after invalidation. */
 static void change_unlink(struct pt_space *as, struct pt_change *ch, paddr_t table)
 {
-	pte_set(pt_table(as, table), ch->unlinked);
+	pte_set(pt_frame(as, table), ch->unlinked);
 	ch->unlinked = table;
 	ch->unlinked_count++;
 	as->tables--;
@@ -465,7 +520,7 @@ static void change_finish(struct pt_space *as, struct pt_change *ch)
 		as->invalidate(as, ch->lo, ch->size);
 	for (; ch->unlinked_count > 0; ch->unlinked_count--) {
 		paddr_t table = ch->unlinked;
-		uint64_t *t = pt_table(as, table);
+		uint64_t *t = pt_frame(as, table);
 		ch->unlinked = t[0];
 		t[0] = 0;
 		as->src->free(as->src, table);
@@ -504,10 +559,11 @@ static int pt_split_entry(struct pt_space *as, uint64_t *e, unsigned level, vadd
 
 	if (table == PT_NO_FRAME)
 		return E_NOMEM;
-	uint64_t *t = pt_table(as, table);
+	uint64_t *t = pt_frame(as, table);
 	for (uint64_t i = 0; i < PT_ENTRIES; i++)
 		t[i] = (base + i * PT_LEVEL_SIZE(child)) | attrs;
 	pte_set(e, pt_table_entry(as, table, va));
+	pt_recursive_flush(as, va, level);
 	as->tables++;
 	return E_OK;
 }
@@ -542,10 +598,11 @@ static int pt_split_edges(struct pt_space *as, vaddr_t va, uint64_t size,
 	return r;
 }
 
-/* True if every entry of the table at pa is zero. */
-static bool table_is_empty(const struct pt_space *as, paddr_t pa)
+/* True if every entry of the table at level (physical address pa, in the
+ * tree, translating va) is zero. */
+static bool table_is_empty(const struct pt_space *as, paddr_t pa, vaddr_t va, unsigned level)
 {
-	const uint64_t *t = pt_table(as, pa);
+	const uint64_t *t = pt_table_at(as, pa, va, level);
 	for (uint64_t i = 0; i < PT_ENTRIES; i++)
 		if (t[i] != 0)
 			return false;
@@ -568,9 +625,11 @@ static void pt_prune(struct pt_space *as, const struct pt_walk *w, vaddr_t va,
 			return;
 		if (d == 1 && is_kernel_half(as, va))
 			return;
-		if (!table_is_empty(as, w->table[d]))
+		if (!table_is_empty(as, w->table[d], va, level))
 			return;
-		pte_set(pt_table(as, w->table[d - 1]) + PX(w->level[d - 1], va), 0);
+		pte_set(pt_table_at(as, w->table[d - 1], va, w->level[d - 1]) +
+			PX(w->level[d - 1], va), 0);
+		pt_recursive_flush(as, va, w->level[d - 1]);
 		change_unlink(as, ch, w->table[d]);
 	}
 }

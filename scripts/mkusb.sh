@@ -125,6 +125,7 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   verbose                 the loader prints what it does
 #   gdb                     the loader waits for a debugger (make debug)
 #   addressing=direct|direct:LIMIT|explicit  direct map: all RAM, below LIMIT, none
+#   ptaccess=window|recursive   page tables through the window or a recursive PML4 slot
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 #   reboot                  reboot once the kernel is ready

@@ -10,6 +10,7 @@
 #include "dmap.h"
 #include "cpu.h"
 #include "klib.h"
+#include "physmem.h"
 #include "kmap.h"
 #include "kspace.h"
 #include "selftest.h"
@@ -88,6 +89,8 @@ static void count_leaves(const struct pt_space *as, paddr_t pa, unsigned level, 
 			v |= 0xffff000000000000ul;   /* sign-extend the kernel half */
 		if (!(e & PTE_P))
 			continue;
+		if (level == as->levels && as->recursive_slot && i == as->recursive_slot)
+			continue;   /* the tables themselves: recursive_slot_points_at_root */
 		if (level > 1 && !(e & PTE_PS)) {
 			count_leaves(as, e & PTE_ADDR_MASK, level - 1, v, c);
 			continue;
@@ -117,7 +120,8 @@ SELFTEST(no_page_writable_and_executable)
 }
 
 /* Every leaf of the live tables that maps a page-table pool chunk
- * writable lies in the window: nowhere else can a page table be written. */
+ * writable lies in the window (or, with ptaccess=recursive, is reached
+ * through the recursive slot): nowhere else can a page table be written. */
 SELFTEST(page_tables_writable_only_in_window)
 {
 	const struct pt_space *as = kernel_space();
@@ -219,6 +223,55 @@ SELFTEST(window_reaches_page_tables)
 	ST_CHECK(memcmp(via_window, via_kmap, PAGE_SIZE) == 0, "root table differs between views");
 	kunmap(via_kmap);
 	ST_CHECK(!(via_window[0] & PTE_P), "PML4[0] present: lower half not empty");
+}
+
+/*
+ * ptaccess=recursive: the root's RECURSIVE_SLOT entry is the root itself,
+ * present, writable, NX and supervisor-only; the root and the page table
+ * of a kernel address read the same there as in the window; pt.c reaches
+ * the root there; a change made through pt_map shows in both views. In
+ * the default mode the slot is empty.
+ */
+SELFTEST(recursive_slot_points_at_root)
+{
+	struct pt_space *as = kernel_space();
+	const uint64_t *via_window = pt_window_va(kspace_window(), as->root);
+	uint64_t e = via_window[RECURSIVE_SLOT];
+
+	if (!as->recursive_slot) {
+		ST_CHECK(!(e & PTE_P), "ptaccess=window, yet PML4[%u] is present (%lx)",
+			 RECURSIVE_SLOT, e);
+		ST_CHECK(pt_root_table(as) == via_window, "the root is not reached through the window");
+		return;
+	}
+	ST_CHECK(as->recursive_slot == RECURSIVE_SLOT, "recursive slot %u", as->recursive_slot);
+	/* A and D: the CPU sets them when it uses the entry as a leaf. */
+	ST_CHECK((e & ~(PTE_A | PTE_D)) == (as->root | PTE_P | PTE_W | PTE_NX),
+		 "PML4[%u] = %lx, want the root %lx | P | W | NX (no U)", RECURSIVE_SLOT, e, as->root);
+	vaddr_t root_va = pt_recursive_va(as->levels, RECURSIVE_SLOT, 0, as->levels);
+	ST_CHECK((vaddr_t)pt_root_table(as) == root_va, "pt.c reaches the root at %p, not %lx",
+		 (void *)pt_root_table(as), root_va);
+	ST_CHECK(memcmp((const void *)root_va, via_window, PAGE_SIZE) == 0,
+		 "the root reads differently at %lx and in the window", root_va);
+
+	/* The page table under a fresh 4 KiB mapping of the scratch region. */
+	vaddr_t va = TEMPMAP_BASE + 7 * PAGE_SIZE;
+	paddr_t frame;
+	if (!ST_CHECK(frames_alloc(0, 0, &frame) == E_OK, "no frame"))
+		return;
+	int r = pt_map(as, va, frame, PAGE_SIZE, MAP_WRITE);
+	struct pt_walk w;
+	pt_walk(as, va, &w);
+	if (ST_CHECK(r == E_OK && w.depth == as->levels, "map %lx: %s, walk depth %u", va,
+		     status_name(r), w.depth)) {
+		const uint64_t *pt = (const uint64_t *)pt_recursive_va(as->levels, RECURSIVE_SLOT, va, 1);
+		const uint64_t *pt_w = pt_window_va(kspace_window(), w.table[w.depth - 1]);
+		ST_CHECK(pt[PX(1, va)] == pt_w[PX(1, va)] && (pt[PX(1, va)] & PTE_ADDR_MASK) == frame,
+			 "the new leaf reads %lx through the slot, %lx in the window (frame %lx)",
+			 pt[PX(1, va)], pt_w[PX(1, va)], frame);
+	}
+	ST_CHECK(pt_unmap(as, va, PAGE_SIZE) == E_OK, "unmap %lx", va);
+	frames_free(frame, 0);
 }
 
 static const uint64_t rodata_word = 0x1234;

@@ -524,6 +524,99 @@ static void test_five_levels(void)
 	arena_destroy(&f.a);
 }
 
+/* ---- ptaccess=recursive: the addresses of tables through a self-entry ----- */
+
+/*
+ * The 4 KiB frame the CPU reaches at va, walking as the hardware does and
+ * independently of mm/pt.c: at levels 2 and 3 a PS entry is a large leaf
+ * (the frame holding va inside it), at level 1 the entry's address is the
+ * frame. PT_NO_FRAME if an entry on the way is not present.
+ */
+static paddr_t hw_frame(const struct fixture *f, unsigned levels, vaddr_t va)
+{
+	paddr_t table = f->as.root;
+
+	for (unsigned l = levels;; l--) {
+		uint64_t e = ((const uint64_t *)arena_ptr(&f->a, table))[PX(l, va)];
+		if (!(e & PTE_P))
+			return PT_NO_FRAME;
+		if (l == 1)
+			return e & PTE_ADDR_MASK;
+		if ((l == 2 || l == 3) && (e & PTE_PS))
+			return ALIGN_DOWN((e & PTE_ADDR_MASK & ~(PT_LEVEL_SIZE(l) - 1)) +
+					  (va & (PT_LEVEL_SIZE(l) - 1)), PAGE_SIZE);
+		table = e & PTE_ADDR_MASK;
+	}
+}
+
+/* For every table on va's walk, pt_recursive_va(slot) reaches that table
+ * through the self-entry in slot; returns how many tables were checked, 0
+ * on a mismatch (diagnosed). */
+static unsigned recursive_reaches_walk(const struct fixture *f, unsigned slot, vaddr_t va)
+{
+	struct pt_walk w;
+	unsigned levels = f->as.levels;
+
+	pt_walk(&f->as, va, &w);
+	for (unsigned d = 0; d < w.depth; d++) {
+		vaddr_t r = pt_recursive_va(levels, slot, va, w.level[d]);
+		paddr_t got = hw_frame(f, levels, r);
+		bool canon = levels == 4 ? va_is_canonical(r)
+			: (int64_t)(r << 7) >> 7 == (int64_t)r;
+		if (got != w.table[d] || !canon || (r & (PAGE_SIZE - 1))) {
+			TAP_DIAG("va %#" PRIx64 " level %u: recursive va %#" PRIx64 " reaches %#" PRIx64
+				 ", the table is %#" PRIx64, va, w.level[d], r, got, w.table[d]);
+			return 0;
+		}
+	}
+	return w.depth;
+}
+
+static void recursive_case(unsigned levels, unsigned slot)
+{
+	struct fixture f;
+	if (!fixture_init(&f, true))
+		return;
+	f.as.levels = levels;
+	vaddr_t high = levels == 4 ? HIGH_VA : 0xff80000000000000ull;   /* kernel half */
+	int r = pt_map(&f.as, LOW_VA, RAM_PA, PAGE_SIZE, MAP_WRITE | MAP_USER);
+	r = r ?: pt_map(&f.as, LOW_VA + PAGE_SIZE_2M, RAM_PA, PAGE_SIZE_2M, MAP_WRITE);
+	r = r ?: pt_map(&f.as, high + PAGE_SIZE_1G, RAM_PA, PAGE_SIZE_1G, 0);
+	r = r ?: pt_map(&f.as, high + 5 * PAGE_SIZE, RAM_PA, PAGE_SIZE, 0);
+	TAP_CHECK(r == E_OK, "recursive, %u levels, slot %u: mappings made (%d)", levels, slot, r);
+	pt_root_table(&f.as)[slot] = f.as.root | PTE_P | PTE_W | PTE_NX;
+
+	const vaddr_t vas[] = { LOW_VA, LOW_VA + PAGE_SIZE_2M + 3 * PAGE_SIZE, high + PAGE_SIZE_1G,
+				high + 5 * PAGE_SIZE, high + 77 * PAGE_SIZE_2M };
+	unsigned checked = 0, bad = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(vas); i++) {
+		unsigned n = recursive_reaches_walk(&f, slot, vas[i]);
+		checked += n;
+		bad += n == 0;
+	}
+	TAP_CHECK(bad == 0 && checked >= 3 * levels,
+		  "recursive, %u levels, slot %u: through the self-entry every table on %zu walks is "
+		  "where pt_recursive_va says (%u tables)", levels, slot, ARRAY_SIZE(vas), checked);
+	/* The wart of a recursive slot: the level-1 "table" under a 2 MiB leaf
+	 * is the leaf's own memory, read as a 4 KiB page: never use it. */
+	paddr_t alias = hw_frame(&f, levels, pt_recursive_va(levels, slot, LOW_VA + PAGE_SIZE_2M, 1));
+	TAP_CHECK(alias == RAM_PA, "recursive, %u levels: under a 2 MiB leaf the level-1 address "
+		  "shows the leaf's first frame (%#" PRIx64 "), not a table", levels, alias);
+	arena_destroy(&f.a);
+}
+
+static void test_recursive(void)
+{
+	recursive_case(4, RECURSIVE_SLOT);
+	recursive_case(4, 5);           /* a lower-half slot: no sign extension */
+	recursive_case(5, 300);
+	TAP_CHECK(pt_recursive_va(4, 256, 0, 4) == 0xffff804020100000ull &&
+		  pt_recursive_va(4, 511, 0, 4) == 0xfffffffffffff000ull &&
+		  pt_recursive_va(4, 256, 0xffffffff80000000ull, 1) == 0xffff807fffc00000ull,
+		  "pt_recursive_va: the root through slots 256 and 511, the kernel image's "
+		  "page table through 256");
+}
+
 /* ---- phase 2: split, unmap, protect --------------------------------------- */
 
 /* The raw leaf entry covering va, or 0 (test-side, through pt_walk). */
@@ -1006,6 +1099,7 @@ int main(void)
 	test_canonical();
 	test_invalidate_hook();
 	test_five_levels();
+	test_recursive();
 	test_split();
 	test_unmap();
 	test_protect();
