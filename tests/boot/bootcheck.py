@@ -4,9 +4,10 @@
 usage: tests/boot/bootcheck.py [options]
   --configs LIST      comma-separated MEM/CPU[/1g|/no1g][@FIRMWARE][+MODE]
                       guests (default 512M/max,512M/qemu64,4G/max,4G/qemu64,
-                      512M/max@uboot,512M/max+explicit,6G/qemu64+direct:896M);
+                      512M/max@uboot,512M/max+explicit,6G/qemu64+direct:896M,
+                      4G/max+recursive,512M/qemu64+explicit+recursive);
                       +MODE boots with addressing=MODE (direct, explicit,
-                      direct:LIMIT); /1g or /no1g says whether the CPU
+                      direct:LIMIT), +recursive with ptaccess=recursive; /1g or /no1g says whether the CPU
                       model has 1 GiB pages (needed for models other than
                       max and qemu64); @FIRMWARE is a scripts/qemu.sh
                       --firmware (default: OVMF; uboot: U-Boot's UEFI)
@@ -58,7 +59,7 @@ from bootlib import hmp as hmplib                           # noqa: E402
 from bootlib.tap import Tap                                 # noqa: E402
 
 DEFAULT_CONFIGS = ("512M/max,512M/qemu64,4G/max,4G/qemu64,512M/max@uboot,512M/max+explicit,"
-                   "6G/qemu64+direct:896M")
+                   "6G/qemu64+direct:896M,4G/max+recursive,512M/qemu64+explicit+recursive")
 FIRMWARE_NAMES = {"default": "OVMF", "uboot": "U-Boot"}
 KNOWN_1G = {"max": True, "qemu64": False}
 READY = r"^carto: ready tsc \d+"
@@ -77,7 +78,12 @@ class Config:
     """One guest: memory size, CPU model, whether it has 1 GiB pages."""
 
     def __init__(self, spec, machine):
-        spec, _, self.addressing = spec.partition("+")
+        spec, *modes = spec.split("+")
+        self.ptaccess = "recursive" if "recursive" in modes else ""
+        rest = [m for m in modes if m != "recursive"]
+        if len(rest) > 1:
+            raise SystemExit("bootcheck.py: config %r names more than one addressing mode" % spec)
+        self.addressing = rest[0] if rest else ""
         spec, _, self.firmware = spec.partition("@")
         self.firmware = self.firmware or "default"
         if self.firmware not in FIRMWARE_NAMES:
@@ -111,6 +117,10 @@ class Config:
             self.name += "-" + self.addressing.replace(":", "-")
             self.label += " addressing=" + self.addressing
             self.cmdline = "addressing=" + self.addressing
+        if self.ptaccess:
+            self.name += "-" + self.ptaccess
+            self.label += " ptaccess=" + self.ptaccess
+            self.cmdline = (self.cmdline + " ptaccess=" + self.ptaccess).strip()
 
     @staticmethod
     def dmap_limit_of(mode, dmap_max=1 << 46):
@@ -177,7 +187,8 @@ class Runner:
     def expect(self, descs, cfg):
         return checks.Expect(fwmap.ram(descs), descs, cfg.has_1g, self.layout, self.segments,
                              self.elf_bytes, min_1g=cfg.min_1g,
-                             dmap_limit=cfg.dmap_limit_of(cfg.addressing, self.layout["DMAP_MAX_PHYS"]))
+                             dmap_limit=cfg.dmap_limit_of(cfg.addressing, self.layout["DMAP_MAX_PHYS"]),
+                             recursive=self.layout["RECURSIVE_SLOT"] if cfg.ptaccess else None)
 
     def save(self, name, text):
         path = os.path.join(self.art, name)
@@ -241,7 +252,7 @@ class Runner:
         self.save(cfg.name + ".pagetables.txt", snapshot.describe(snap))
         self.save(cfg.name + ".config.json", json.dumps({
             "mem": cfg.mem, "cpu": cfg.cpu, "machine": cfg.machine, "has_1g": cfg.has_1g,
-            "firmware": cfg.firmware, "addressing": cfg.addressing,
+            "firmware": cfg.firmware, "addressing": cfg.addressing, "ptaccess": cfg.ptaccess,
             "segments": [[g.va, g.memsz, g.offset, g.filesz, g.flags] for g in self.segments],
             "elf_bytes": {"%#x" % va: b.hex() for va, b in self.elf_bytes.items()}}))
         exp = self.expect(descs, cfg)
@@ -365,9 +376,12 @@ class Runner:
         start = time.monotonic()
         configs = [Config(s, a.machine) for s in a.configs.split(",") if s]
         self.note_kernel()
+        # The paging self-check runs on the first guest, and again on the
+        # first ptaccess=recursive one (its checks of the slot differ).
+        first_recursive = next((c for c in configs if c.ptaccess), None)
         for i, cfg in enumerate(configs):
             got = self.paging_boot(cfg)
-            if a.self_check and i == 0 and got:
+            if a.self_check and (i == 0 or cfg is first_recursive) and got:
                 self.self_check(cfg.label, *got)
             if not a.no_selftest:
                 serial, status = self.selftest_boot(cfg)
@@ -391,7 +405,8 @@ class Runner:
             c = json.load(f)
         cfg = Config("%s/%s/%s@%s%s" % (c["mem"], c["cpu"], "1g" if c["has_1g"] else "no1g",
                                         c.get("firmware", "default"),
-                                        "+" + c["addressing"] if c.get("addressing") else ""),
+                                        ("+" + c["addressing"] if c.get("addressing") else "") +
+                                        ("+" + c["ptaccess"] if c.get("ptaccess") else "")),
                      c["machine"])
         with open(base + ".snapshot.json") as f:
             snap = snapshot.Snapshot.from_json(f.read())

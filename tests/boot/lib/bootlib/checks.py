@@ -46,10 +46,14 @@ class Expect:
     layout:   image.layout() constants
     segments: the kernel's PT_LOAD segments; elf_bytes: {va: first bytes}
     dmap_limit: RAM at or above is not in the direct map (addressing=:
-              DMAP_MAX_PHYS for direct, LIMIT for direct:LIMIT, 0 for explicit)"""
+              DMAP_MAX_PHYS for direct, LIMIT for direct:LIMIT, 0 for explicit)
+    recursive: ptaccess=recursive: the PML4 slot that must point at the PML4
+              (None: no slot may)"""
 
-    def __init__(self, ram, descs, has_1g, layout, segments, elf_bytes, min_1g=0, dmap_limit=None):
+    def __init__(self, ram, descs, has_1g, layout, segments, elf_bytes, min_1g=0, dmap_limit=None,
+                 recursive=None):
         self.dmap_limit = layout["DMAP_MAX_PHYS"] if dmap_limit is None else dmap_limit
+        self.recursive = recursive
         self.ram = ram
         self.descs = descs
         self.has_1g = has_1g
@@ -349,10 +353,22 @@ def check_cpu_regs(snap, exp):
                   not clear, clear)
 
 
+def _slot_range(slot):
+    """[start, end) of the virtual addresses of PML4 slot `slot`."""
+    start = paging.canonical(slot << 39)
+    return start, start + (1 << 39)
+
+
+def _in_recursive(snap, va):
+    """True if va lies in a PML4 slot that points at the PML4."""
+    return any(a <= va < b for a, b in (_slot_range(i) for i, _ in snap.walk.recursive))
+
+
 def check_walk_vs_tlb(snap, exp):
     """The page-table walk is well-formed and finds exactly what info tlb lists."""
     mine = {(l.va, l.pa & TLB_PA_MASK, paging.tlb_flags(l)) for l in snap.walk.leaves}
-    qemu = set(snap.tlb)
+    # What QEMU lists under a recursive slot is the tables: check_recursive.
+    qemu = {t for t in snap.tlb if not _in_recursive(snap, t[0])}
     diag = list(snap.walk.problems[:DIAG_ITEMS])
     only_mine = sorted(mine - qemu)
     only_qemu = sorted(qemu - mine)
@@ -364,9 +380,54 @@ def check_walk_vs_tlb(snap, exp):
                   % len(mine), mine and not diag, diag or ["no leaves"])
 
 
+def check_recursive(snap, exp):
+    """ptaccess=recursive: exactly the expected PML4 slot points at the PML4,
+    present, writable, NX and supervisor-only, and what the CPU maps through
+    it (info tlb) is every page-table frame and nothing else but the first
+    frame of a large leaf (a 2 MiB or 1 GiB leaf read as a smaller page one
+    level down: the wart of a recursive slot); the slot's entry makes all of
+    it NX and supervisor-only.
+    Default mode: no slot points at the PML4."""
+    rec = snap.walk.recursive
+    if exp.recursive is None:
+        return Result("ptaccess=window: no PML4 entry points at the PML4", not rec,
+                      ["PML4[%d] = %#x points at the PML4" % r for r in rec])
+    diag = []
+    slots = [i for i, _ in rec]
+    if slots != [exp.recursive]:
+        diag.append("PML4 slots pointing at the PML4: %s, want [%d]" % (slots, exp.recursive))
+    for i, e in rec:
+        want = paging.PTE_P | paging.PTE_W | paging.PTE_NX
+        if e & (want | paging.PTE_U) != want:
+            diag.append("PML4[%d] = %#x: want P, W, NX and no U" % (i, e))
+    # A large leaf read as a 4 KiB page: its address bits, PAT bit (12)
+    # included - a PAT-selecting leaf (the WC framebuffer) shows pa + 4 KiB.
+    large = {l.entry & paging.PTE_ADDR_MASK & TLB_PA_MASK for l in snap.walk.leaves if l.level > 1}
+    huge = {l.pa & TLB_PA_MASK for l in snap.walk.leaves if l.level == 3}
+    seen, bad = set(), []
+    for va, pa, flags in snap.tlb:
+        if not _in_recursive(snap, va):
+            continue
+        # NX and supervisor-only come from the slot's own entry (checked
+        # above): `info tlb` prints the last entry's bits, a table pointer's.
+        ok = pa in huge if "P" in flags else (pa in snap.walk.tables or pa in large)
+        seen.add(pa)
+        if not ok:
+            bad.append("%#x -> %#x %s" % (va, pa, flags))
+    missing = sorted(set(snap.walk.tables) - seen)
+    if bad:
+        diag += ["mapped through the slot, not a table:"] + bad[:DIAG_ITEMS]
+    if missing:
+        diag += ["page tables not reachable through the slot:"] + ["%#x" % t for t in missing[:DIAG_ITEMS]]
+    return Result("ptaccess=recursive: PML4[%d] points at the PML4 (P W NX, supervisor) and maps "
+                  "the %d page-table frames and nothing else (%d entries)"
+                  % (exp.recursive, len(snap.walk.tables), sum(1 for t in snap.tlb if _in_recursive(snap, t[0]))),
+                  not diag, diag)
+
+
 PAGING_CHECKS = [check_walk_vs_tlb, check_wx, check_dmap_ram, check_dmap_attrs, check_1g, check_2m,
                  check_lower_half, check_kernel_image, check_stacks, check_window, check_cpu_regs,
-                 check_pt_writable_only_in_window, check_explicit_no_dmap]
+                 check_pt_writable_only_in_window, check_explicit_no_dmap, check_recursive]
 
 
 def run_paging_checks(snap, exp):
@@ -589,7 +650,39 @@ def mutations(snap, exp):
         cases.append(("clear %s" % name, check_cpu_regs, snap.with_changes(regs=regs), exp))
     if snap.tlb:
         cases.append(("drop a line of info tlb", check_walk_vs_tlb, snap.with_changes(tlb=snap.tlb[1:]), exp))
+    if exp.recursive is None:
+        cases.append(("expect a recursive slot where there is none", check_recursive, snap,
+                      exp.changed(recursive=L["RECURSIVE_SLOT"])))
+    else:
+        cases += _recursive_mutations(snap, exp)
     return [c for c in cases if c[2] is not None]
+
+
+def _recursive_mutations(snap, exp):
+    """Cases check_recursive must fail in a ptaccess=recursive boot."""
+    slot = exp.recursive
+    cases = [("expect no recursive slot where there is one", check_recursive, snap,
+              exp.changed(recursive=None)),
+             ("expect the recursive slot one higher", check_recursive, snap,
+              exp.changed(recursive=slot + 1))]
+    for what, set_, clear in (("user-accessible", paging.PTE_U, 0), ("executable", 0, paging.PTE_NX)):
+        tables = dict(snap.tables)
+        tables[snap.root] = list(tables[snap.root])
+        tables[snap.root][slot] = (tables[snap.root][slot] | set_) & ~clear
+        cases.append(("make the recursive entry %s" % what, check_recursive,
+                      snap.with_changes(tables=tables), exp))
+    lo, hi = _slot_range(slot)
+    rec_lines = [t for t in snap.tlb if lo <= t[0] < hi]
+    if rec_lines:
+        va, pa, flags = rec_lines[0]
+        data = next((l.pa for l in snap.walk.leaves if l.level == 1 and l.pa not in snap.walk.tables), 0)
+        tlb = [t for t in snap.tlb if t != rec_lines[0]] + [(va, data & TLB_PA_MASK, flags)]
+        cases.append(("info tlb shows a data page through the slot", check_recursive,
+                      snap.with_changes(tlb=tlb), exp))
+        tlb = [t for t in snap.tlb if t[1] != rec_lines[0][1] or not lo <= t[0] < hi]
+        cases.append(("a page table missing from the slot", check_recursive,
+                      snap.with_changes(tlb=tlb), exp))
+    return cases
 
 
 def self_check(snap, exp):

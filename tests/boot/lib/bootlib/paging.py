@@ -91,13 +91,16 @@ class Leaf:
 
 class Walk:
     """The result of walk(): leaves sorted by address, every table frame
-    found (pa -> (level, first va it maps)), and problems (reserved bits
-    set, a table reached twice) as text."""
+    found (pa -> (level, first va it maps)), the top-level entries that
+    point at the top-level table itself (recursive: [(slot, entry)], not
+    followed: what the CPU sees through them is the tables themselves),
+    and problems (reserved bits set, a table reached twice) as text."""
 
     def __init__(self, root):
         self.root = root
         self.leaves = []
         self.tables = {}
+        self.recursive = []
         self.problems = []
         self._starts = None
 
@@ -155,6 +158,9 @@ def _visit(w, read_table, table, level, va_base, write, user, nx, path):
     path = path + (table,)
     for i, e in enumerate(entries):
         if not e & PTE_P:
+            continue
+        if level == LEVELS and e & PTE_ADDR_MASK == w.root:
+            w.recursive.append((i, e))
             continue
         va = canonical(va_base + (i << level_shift(level)))
         ew, eu, enx = write and bool(e & PTE_W), user and bool(e & PTE_U), nx or bool(e & PTE_NX)
