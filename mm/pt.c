@@ -144,6 +144,12 @@ static bool canonical_for(vaddr_t va, unsigned va_bits)
 	return top == 0 || top == (~0ull >> (va_bits - 1));
 }
 
+/* va with bits from va_bits up replaced by copies of bit (va_bits - 1). */
+static vaddr_t canonical_extend(vaddr_t va, unsigned va_bits)
+{
+	return (vaddr_t)((int64_t)(va << (64 - va_bits)) >> (64 - va_bits));
+}
+
 bool va_is_canonical(vaddr_t va)
 {
 	return canonical_for(va, VA_BITS);
@@ -164,19 +170,16 @@ static uint64_t *pt_frame(const struct pt_space *as, paddr_t pa)
 
 vaddr_t pt_recursive_va(unsigned levels, unsigned slot, vaddr_t va, unsigned level)
 {
-	uint64_t v = 0;
+	unsigned bits = PT_LEVEL_SHIFT(levels + 1);     /* 48 or 57 */
+	uint64_t prefix = 0;
 
-	/* Each pass through the slot takes the walk one level less deep: after
-	 * `level` of them, va's top (levels - level) indices lead to the table. */
+	/* Each pass through the slot takes the walk one level less deep: the
+	 * top `level` indices are the slot, and va's own indices move down
+	 * `level` places (9 bits each), its page offset falling off. */
 	for (unsigned i = 0; i < level; i++)
-		v = (v << 9) | (slot & (PT_ENTRIES - 1));
-	for (unsigned l = levels; l > level; l--)
-		v = (v << 9) | PX(l, va);
-	v <<= PAGE_SHIFT;
-	unsigned bits = PT_LEVEL_SHIFT(levels + 1);
-	if (v >> (bits - 1))
-		v |= ~0ull << bits;             /* sign-extend: canonical */
-	return v;
+		prefix = (prefix >> 9) | ((uint64_t)(slot & (PT_ENTRIES - 1)) << (bits - 9));
+	uint64_t v = prefix | (((va & ((1ull << bits) - 1)) >> (9 * level)) & ~(uint64_t)(PAGE_SIZE - 1));
+	return canonical_extend(v, bits);
 }
 
 /* True if as's tables are to be reached through its recursive slot now. */
@@ -234,9 +237,15 @@ static uint64_t *pt_find(const struct pt_space *as, vaddr_t va, unsigned stop,
 			 unsigned *level, struct pt_walk *rec)
 {
 	paddr_t table = as->root;
+	/* Recursive: the root's address, then each table's from its parent's
+	 * (pt_recursive_va one level down: the slot copies move up 9 bits and
+	 * the parent's index comes in as the page number). */
+	vaddr_t rva = pt_use_recursive(as) ?
+		pt_recursive_va(as->levels, as->recursive_slot, 0, as->levels) : 0;
+	unsigned bits = PT_LEVEL_SHIFT(as->levels + 1);
 
 	for (unsigned l = as->levels;; l--) {
-		uint64_t *e = pt_table_at(as, table, va, l) + PX(l, va);
+		uint64_t *e = (rva ? (uint64_t *)(uintptr_t)rva : pt_frame(as, table)) + PX(l, va);
 		if (rec && rec->depth < ARRAY_SIZE(rec->entry)) {
 			rec->level[rec->depth] = l;
 			rec->entry[rec->depth] = *e;
@@ -248,6 +257,8 @@ static uint64_t *pt_find(const struct pt_space *as, vaddr_t va, unsigned stop,
 			return e;
 		}
 		table = *e & PTE_ADDR_MASK;
+		if (rva)
+			rva = canonical_extend((rva << 9) | (PX(l, va) << PAGE_SHIFT), bits);
 	}
 }
 
