@@ -295,6 +295,20 @@ static void refuse(struct parser *p, struct acpi_table_rec *rec, enum acpi_err e
 	note(p, "%s at %lx refused: %s", rec->sig[0] ? rec->sig : "table", rec->pa, why);
 }
 
+/* Refuse @rec, a table of @len bytes, if it is shorter than the @need
+ * bytes @what needs; true if it was refused. */
+static bool refuse_short(struct parser *p, struct acpi_table_rec *rec, uint32_t len,
+			 uint32_t need, const char *what)
+{
+	char why[ACPI_WHY_MAX];
+
+	if (len >= need)
+		return false;
+	ksnprintf(why, sizeof(why), "%u bytes, %s needs %u", len, what, need);
+	refuse(p, rec, ACPI_E_CONTENT, why);
+	return true;
+}
+
 /* The accepted table that [pa, pa + len) overlaps, or NULL. */
 static const struct acpi_table_rec *overlapping(const struct acpi_info *ai, paddr_t pa,
 						uint32_t len)
@@ -487,11 +501,8 @@ static void parse_hpet(struct parser *p, struct acpi_table_rec *rec, const uint8
 	struct acpi_info *ai = p->info;
 	char why[ACPI_WHY_MAX];
 
-	if (len < HPET_TABLE_LEN) {
-		ksnprintf(why, sizeof(why), "%u bytes, needs %u", len, HPET_TABLE_LEN);
-		refuse(p, rec, ACPI_E_CONTENT, why);
+	if (refuse_short(p, rec, len, HPET_TABLE_LEN, "the HPET description"))
 		return;
-	}
 	struct acpi_gas g = rd_gas(t + HPET_GAS_OFF);
 	if (g.space != ACPI_SPACE_MEMORY || g.addr == 0) {
 		ksnprintf(why, sizeof(why), "registers in address space %u at %lx, not in memory",
@@ -553,13 +564,9 @@ static void parse_fadt(struct parser *p, struct acpi_table_rec *rec, const uint8
 		       uint32_t len)
 {
 	struct acpi_info *ai = p->info;
-	char why[ACPI_WHY_MAX];
 
-	if (len < FADT_V1_LEN) {
-		ksnprintf(why, sizeof(why), "%u bytes, ACPI 1.0 needs %u", len, FADT_V1_LEN);
-		refuse(p, rec, ACPI_E_CONTENT, why);
+	if (refuse_short(p, rec, len, FADT_V1_LEN, "ACPI 1.0"))
 		return;
-	}
 	ai->have_fadt = true;
 	ai->fadt_revision = t[8];
 	ai->fadt_flags = rd32(t + FADT_FLAGS);
