@@ -4,6 +4,7 @@
  */
 #include "acpi.h"
 #include "arch.h"
+#include "aspace.h"
 #include "boothook.h"
 #include "console.h"
 #include "dmap.h"
@@ -68,6 +69,7 @@ void kernel_main(struct handoff *hv)
 	keep_firmware_data(h);
 	kspace_drop_identity(h);
 	pat_init();
+	aspace_init();
 	mmio_init(h);
 	start_fb_console(h);
 
