@@ -18,6 +18,10 @@ const struct cmdline_option cmdline_options[] = {
 	{ "gdb", CMDLINE_FLAG, "gdb", "make the loader wait for a debugger (make debug)" },
 	{ "bench", CMDLINE_FLAG_OR_VALUE, "bench[=PREFIX]",
 	  "run the in-kernel benchmarks after carto: ready (those whose name starts with PREFIX)" },
+	{ "isolation", CMDLINE_VALUE, "isolation=on|off",
+	  "processes get the isolated kernel (only an entry area mapped; default off: shared)" },
+	{ "user", CMDLINE_VALUE, "user=PROGRAM",
+	  "run that embedded user program after carto: ready (hello, spin, ...)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",
 	  "test hook: an allocation after ExitBootServices (boot tests)" },
 };

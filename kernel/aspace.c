@@ -70,6 +70,18 @@ uint64_t aspace_prefill_tables(void)
 	return prefill_tables;
 }
 
+/* Copy the kernel-half top-level entries of @from into the table at @root. */
+static void copy_upper(paddr_t root, const struct pt_space *from)
+{
+	uint64_t *r = pt_window_va(kspace_window(), root);
+	const uint64_t *upper = root_of(from);
+
+	for (unsigned i = KHALF_FIRST; i < PT_ENTRIES; i++)
+		r[i] = upper[i];
+}
+
+static void sync_user_root(struct aspace *as);
+
 int aspace_create(struct aspace *as, bool isolated)
 {
 	const struct pt_space *k = kernel_space();
@@ -79,11 +91,29 @@ int aspace_create(struct aspace *as, bool isolated)
 		return st;
 	as->pt.invalidate = aspace_invalidate;
 	as->isolated = isolated;
-	uint64_t *root = pt_window_va(kspace_window(), as->pt.root);
-	const uint64_t *upper = root_of(isolated ? &entry_tmpl : k);
-	for (unsigned i = KHALF_FIRST; i < PT_ENTRIES; i++)
-		root[i] = upper[i];
+	copy_upper(as->pt.root, k);
+	as->user_root = as->pt.root;
+	if (isolated) {
+		as->user_root = k->src->alloc(k->src);
+		if (as->user_root == PT_NO_FRAME) {
+			as->isolated = false;
+			aspace_destroy(as);
+			return E_NOMEM;
+		}
+		copy_upper(as->user_root, &entry_tmpl);
+	}
 	return E_OK;
+}
+
+/* An isolated space's user tables see the same lower half: copy the
+ * top-level entries (the tables below them are shared), then drop any
+ * stale translation. */
+static void sync_user_root(struct aspace *as)
+{
+	if (!as->isolated)
+		return;
+	uint64_t *u = pt_window_va(kspace_window(), as->user_root);
+	memcpy(u, root_of(&as->pt), KHALF_FIRST * sizeof(uint64_t));
 }
 
 /* pt_release_fn: give a user leaf's frames back. */
@@ -103,6 +133,10 @@ void aspace_destroy(struct aspace *as)
 		panic("aspace_destroy: unmapping the lower half of %lx failed", as->pt.root);
 	if (as->pt.tables != 1)
 		panic("aspace_destroy: %lu page-table pages left under %lx", as->pt.tables, as->pt.root);
+	if (as->isolated) {
+		memset(pt_window_va(kspace_window(), as->user_root), 0, PAGE_SIZE);
+		as->pt.src->free(as->pt.src, as->user_root);
+	}
 	uint64_t *root = pt_window_va(kspace_window(), as->pt.root);
 	memset(root, 0, PAGE_SIZE);   /* the pool hands out zeroed frames */
 	as->pt.src->free(as->pt.src, as->pt.root);
@@ -121,7 +155,9 @@ void aspace_switch(struct aspace *as)
 
 bool aspace_current_is(const struct aspace *as)
 {
-	return (read_cr3() & PTE_ADDR_MASK) == as->pt.root;
+	paddr_t cr3 = read_cr3() & PTE_ADDR_MASK;
+
+	return cr3 == as->pt.root || cr3 == as->user_root;
 }
 
 bool user_range_ok(vaddr_t va, uint64_t len)
@@ -153,9 +189,11 @@ int aspace_map_anon(struct aspace *as, vaddr_t va, uint64_t size, uint32_t flags
 		if (st != E_OK) {
 			if (off)
 				pt_unmap_release(&as->pt, va, off, release_frames, NULL);
+			sync_user_root(as);
 			return st == E_EXIST ? E_EXIST : E_NOMEM;
 		}
 	}
+	sync_user_root(as);
 	return E_OK;
 }
 
@@ -163,7 +201,9 @@ int aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
 	if (check_user_range(va, size) != E_OK)
 		return E_INVAL;
-	return pt_unmap_release(&as->pt, va, size, release_frames, NULL);
+	int st = pt_unmap_release(&as->pt, va, size, release_frames, NULL);
+	sync_user_root(as);
+	return st;
 }
 
 int aspace_write(struct aspace *as, vaddr_t va, const void *src, uint64_t len)

@@ -9,7 +9,8 @@
  *
  *   shared (default)  slots 256..511 hold exactly the kernel's top-level
  *                     entries, copied when the space is created.
- *   isolated          slots 256..511 hold only the entry area: the pages
+ *   isolated          (in the user_root tables, below) slots 256..511
+ *                     hold only the entry area: the pages
  *                     of the kernel image in the .entry.text and
  *                     .entry.data sections (trap and syscall entry/exit
  *                     code, GDT, IDT, TSS, the entry stack), at their
@@ -40,6 +41,12 @@
 struct aspace {
 	struct pt_space pt;           /* root, pool, window: the kernel's */
 	bool isolated;
+	/* The tables CR3 holds in user mode: pt.root when shared; when
+	 * isolated a second top-level table whose lower half mirrors pt.root's
+	 * (copied after every map and unmap) and whose upper half is only the
+	 * entry area. pt.root (user half + the whole kernel) is what the
+	 * kernel runs on during the process's system calls and traps. */
+	paddr_t user_root;
 	/* PCID: a 12-bit tag would live here, given at create; aspace_switch
 	 * would put it in CR3 bits 0..11 (with bit 63 to keep its entries)
 	 * and destroy would flush it with INVPCID (single context). */

@@ -16,6 +16,7 @@
 #include "devices.h"
 #include "mmio.h"
 #include "panic.h"
+#include "proc.h"
 #include "report.h"
 
 static const struct handoff *check_handoff(const struct handoff *h)
@@ -70,6 +71,7 @@ void kernel_main(struct handoff *hv)
 	kspace_drop_identity(h);
 	pat_init();
 	aspace_init();
+	proc_init(h);
 	mmio_init(h);
 	start_fb_console(h);
 

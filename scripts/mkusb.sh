@@ -125,6 +125,8 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   verbose                 the loader prints what it does
 #   gdb                     the loader waits for a debugger (make debug)
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
+#   isolation=on|off        processes get the isolated kernel (default off)
+#   user=PROGRAM            run that user program after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 # Lines after the first are never read.
 EOF
