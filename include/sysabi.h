@@ -36,7 +36,8 @@
 			 * holes are fine) and free the memory */
 #define SYS_YIELD   5   /* () -> 0: let the other processes run */
 #define SYS_GETPID  6   /* () -> the process id (>= 1) */
-#define SYS_COPYIN  7   /* (const void *buf, size_t len) -> the sum of the bytes:
+#define SYS_COPYIN  7   /* (const void *buf, size_t len) -> the sum of its whole
+			 * 64-bit words (bytes past len/8*8 left out) & SYS_COPYIN_SUM_MASK:
 			 * copy_from_user of len <= SYS_COPY_MAX bytes */
 #define SYS_COPYOUT 8   /* (void *buf, size_t len, unsigned byte) -> 0: copy_to_user
 			 * of len <= SYS_COPY_MAX bytes of the value byte */
@@ -45,6 +46,7 @@
 			 * NUL within max bytes */
 #define SYS_CALLS   10
 
+#define SYS_COPYIN_SUM_MASK 0x7fffffffffffffffull
 #define SYS_WRITE_MAX 4096
 #define SYS_COPY_MAX  4096
 

@@ -332,6 +332,11 @@ static void user_boot(const struct handoff *h)
 		kprintf("user=%s: cannot start it: %s\n", name, status_name(-pid));
 		return;
 	}
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		if (procs[i].pid == pid)
+			kprintf("user: process %d (%s) started, %s, tables %lx (user mode %lx), "
+				"kernel tables %lx\n", pid, name, procs[i].as.isolated ? "isolated" : "shared",
+				procs[i].as.pt.root, procs[i].as.user_root, kernel_space()->root);
 	sched_run();
 	if (proc_reap(pid, &r) == E_OK)
 		kprintf("user: process %d (%s) %s %ld\n", pid, name,

@@ -81,17 +81,17 @@ static long sys_unmap(struct proc *p, uint64_t va, uint64_t size)
 
 static long sys_copyin(uint64_t buf, uint64_t len)
 {
-	static uint8_t kbuf[SYS_COPY_MAX];
-	long sum = 0;
+	static uint64_t kbuf[SYS_COPY_MAX / 8];
+	uint64_t sum = 0;
 
 	if (len > SYS_COPY_MAX)
 		return -SYS_E2BIG;
 	long r = copy_from_user(kbuf, buf, len);
 	if (r)
 		return r;
-	for (uint64_t i = 0; i < len; i++)
+	for (uint64_t i = 0; i < len / 8; i++)
 		sum += kbuf[i];
-	return sum;
+	return (long)(sum & SYS_COPYIN_SUM_MASK);
 }
 
 static long sys_copyout(uint64_t buf, uint64_t len, uint64_t byte)

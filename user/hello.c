@@ -16,6 +16,11 @@ long main(long arg)
 	for (int i = 0; i < 8192; i++)
 		SCRATCH[i] = (char)i;
 	long sum = sys_copyin(SCRATCH + 4096, 4096);
+	unsigned long want = 0;
+	for (int i = 0; i < 512; i++)
+		want += ((unsigned long *)(SCRATCH + 4096))[i];
+	if (sum != (long)(want & SYS_COPYIN_SUM_MASK))
+		return 3;
 	if (sys_unmap(SCRATCH, 8192) != 0)
 		return 2;
 	report("hello: sum", sum);
