@@ -80,7 +80,7 @@ static void copy_upper(paddr_t root, const struct pt_space *from)
 		r[i] = upper[i];
 }
 
-static void sync_user_root(struct aspace *as);
+static void sync_user_root(struct aspace *as, uint64_t tables_before);
 
 int aspace_create(struct aspace *as, bool isolated)
 {
@@ -106,11 +106,13 @@ int aspace_create(struct aspace *as, bool isolated)
 }
 
 /* An isolated space's user tables see the same lower half: copy the
- * top-level entries (the tables below them are shared), then drop any
- * stale translation. */
-static void sync_user_root(struct aspace *as)
+ * top-level entries (the tables below them are shared). Only needed when
+ * a page-table page was added or freed (@tables_before: as->pt.tables
+ * before the change): otherwise no top-level entry changed. Stale
+ * translations go with the CR3 write of the next exit to user mode. */
+static void sync_user_root(struct aspace *as, uint64_t tables_before)
 {
-	if (!as->isolated)
+	if (!as->isolated || as->pt.tables == tables_before)
 		return;
 	uint64_t *u = pt_window_va(kspace_window(), as->user_root);
 	memcpy(u, root_of(&as->pt), KHALF_FIRST * sizeof(uint64_t));
@@ -178,6 +180,7 @@ int aspace_map_anon(struct aspace *as, vaddr_t va, uint64_t size, uint32_t flags
 	if (check_user_range(va, size) != E_OK || (flags & ~(MAP_WRITE | MAP_EXEC)) ||
 	    (flags & (MAP_WRITE | MAP_EXEC)) == (MAP_WRITE | MAP_EXEC))
 		return E_INVAL;
+	uint64_t tables = as->pt.tables;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		paddr_t pa;
 		int st = frames_alloc(0, FRAME_ZERO, &pa);
@@ -189,11 +192,11 @@ int aspace_map_anon(struct aspace *as, vaddr_t va, uint64_t size, uint32_t flags
 		if (st != E_OK) {
 			if (off)
 				pt_unmap_release(&as->pt, va, off, release_frames, NULL);
-			sync_user_root(as);
+			sync_user_root(as, tables);
 			return st == E_EXIST ? E_EXIST : E_NOMEM;
 		}
 	}
-	sync_user_root(as);
+	sync_user_root(as, tables);
 	return E_OK;
 }
 
@@ -201,8 +204,9 @@ int aspace_unmap(struct aspace *as, vaddr_t va, uint64_t size)
 {
 	if (check_user_range(va, size) != E_OK)
 		return E_INVAL;
+	uint64_t tables = as->pt.tables;
 	int st = pt_unmap_release(&as->pt, va, size, release_frames, NULL);
-	sync_user_root(as);
+	sync_user_root(as, tables);
 	return st;
 }
 

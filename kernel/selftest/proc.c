@@ -99,6 +99,23 @@ static void bad_killed(int mode)
 	ST_COUNTS_BACK(before);
 }
 
+/* UMIP: sgdt in user mode is a #GP when the CPU has it, allowed without. */
+SELFTEST(proc_umip)
+{
+	struct proc r;
+	int pid = proc_spawn("bad", 9, PROC_DEFAULT);
+
+	sched_run();
+	if (!reap(pid, &r))
+		return;
+	if (cpu_prot()->umip)
+		ST_CHECK(r.killed && r.fault_vector == VEC_GP, "sgdt under UMIP: killed %d vector %lu",
+			 r.killed, r.fault_vector);
+	else
+		ST_CHECK(!r.killed && r.status == 0, "sgdt without UMIP: killed %d status %ld",
+			 r.killed, r.status);
+}
+
 SELFTEST(proc_bad_programs_killed_shared)
 {
 	bad_killed(PROC_SHARED);
