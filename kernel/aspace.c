@@ -63,6 +63,10 @@ void aspace_init(void)
 		panic("aspace_init: no page-table page for the entry area");
 	entry_map(__entry_text_start, __entry_text_end);
 	entry_map(__entry_data_start, __entry_data_end);
+	/* The IST stacks (#DF, NMI, #MC) are entry stacks too: the CPU
+	 * switches to them before any CR3 write. */
+	for (unsigned i = 1; i < KSTACK_COUNT; i++)
+		entry_map((const char *)KSTACK_BOTTOM(i), (const char *)KSTACK_TOP(i));
 }
 
 uint64_t aspace_prefill_tables(void)

@@ -13,8 +13,9 @@
  *                     hold only the entry area: the pages
  *                     of the kernel image in the .entry.text and
  *                     .entry.data sections (trap and syscall entry/exit
- *                     code, GDT, IDT, TSS, the entry stack), at their
- *                     kernel addresses, through tables shared by every
+ *                     code, GDT, IDT, TSS, the entry stack) and the IST
+ *                     stacks (#DF, NMI, #MC; memlayout.h KSTACK 1..3), at
+ *                     their kernel addresses, through tables shared by every
  *                     isolated space (built once by aspace_init). Entry
  *                     and exit switch CR3 (kernel/traps.S).
  *

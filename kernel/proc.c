@@ -292,6 +292,11 @@ static void user_trap(struct trap_frame *f)
 	}
 	if (f->vector == VEC_PF && proc_lazy_fault(p, read_cr2(), f->error))
 		return;
+	if (f->vector == VEC_NMI) {   /* not the process's doing: say so and go on */
+		kprintf("NMI while process %d (%s) ran in user mode at RIP %lx; resumed\n", p->pid,
+			p->name, f->rip);
+		return;
+	}
 	if (f->vector < EXC_VECTORS)
 		kill_for_fault(p, f);
 	panic("user_trap: unexpected interrupt %lu in user mode", f->vector);

@@ -206,7 +206,16 @@ SELFTEST(proc_isolated_tables_minimal)
 	user.root = as.user_root;
 	const uint64_t *u = pt_window_va(kspace_window(), as.user_root);
 	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
-		ST_CHECK(i == KERNEL_SLOT ? (u[i] & PTE_P) != 0 : u[i] == 0, "user root slot %u: %lx", i, u[i]);
+		ST_CHECK(i == KERNEL_SLOT || i == KSTACK_SLOT ? (u[i] & PTE_P) != 0 : u[i] == 0,
+			 "user root slot %u: %lx", i, u[i]);
+	/* Of the stacks' slot, exactly the IST stacks (1..KSTACK_COUNT-1). */
+	for (unsigned s = 0; s < KSTACK_COUNT; s++)
+		for (vaddr_t va = KSTACK_BOTTOM(s) - PAGE_SIZE; va < KSTACK_TOP(s); va += PAGE_SIZE) {
+			paddr_t pa;
+			bool want = s > 0 && va >= KSTACK_BOTTOM(s);
+			ST_CHECK((pt_translate(&user, va, &pa, NULL, NULL) == E_OK) == want,
+				 "stack %u page %lx %s", s, va, want ? "not mapped" : "mapped");
+		}
 	/* Every mapped page of the kernel image's slot is in the entry area. */
 	unsigned mapped = 0;
 	for (vaddr_t va = KERNEL_BASE; va < KERNEL_BASE + 64 * MiB; va += PAGE_SIZE) {

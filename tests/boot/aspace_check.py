@@ -5,9 +5,11 @@
   1. isolation=on, user=spin: while the process loops in ring 3 (CS 0x23
      in `info registers`), CR3's tables map, of the kernel half, exactly
      the entry area (the pages between __entry_text_start/_end and
-     __entry_data_start/_end of build/kernel/kernel.elf) and nothing else;
+     __entry_data_start/_end of build/kernel/kernel.elf, and the IST
+     stacks) and nothing else;
      every lower-half page is a user page; no page is writable and
-     executable.
+     executable; an NMI injected from the monitor is handled (on its IST
+     stack, mapped in the entry area) and the process resumes.
   2. shared (default), user=spin: the process's top-level table's kernel
      half equals the kernel's own (accessed bits aside), user pages are
      user and only in the lower half, no W+X page in either half.
@@ -44,9 +46,22 @@ def symbols():
     return syms
 
 
+# include/memlayout.h: kernel stacks (KSTACK_*); 1..3 are the IST stacks.
+KSTACK_BASE = 0xffffff0000000000
+KSTACK_SIZE = 8 * 4096
+KSTACK_STRIDE = KSTACK_SIZE + 4096
+IST_STACKS = (1, 2, 3)
+
+
 def entry_area(syms):
-    return [(syms["__entry_text_start"], syms["__entry_text_end"]),
+    """The entry area: the .entry.text and .entry.data pages and the IST
+    stacks (kernel/aspace.h)."""
+    area = [(syms["__entry_text_start"], syms["__entry_text_end"]),
             (syms["__entry_data_start"], syms["__entry_data_end"])]
+    for i in IST_STACKS:
+        bottom = KSTACK_BASE + i * KSTACK_STRIDE + 4096
+        area.append((bottom, bottom + KSTACK_SIZE))
+    return area
 
 
 def read_table_fn(hmp):
@@ -139,6 +154,15 @@ def check_isolated(t, syms):
                  and bool(user_problems([fake_user])),
                  "isolated: the checks see a kernel page outside the entry area, a W+X page and "
                  "a user page in the kernel half (self-check)")
+        # An NMI in ring 3 runs on its IST stack through the isolated tables
+        # (a triple fault would reset the machine) and the process goes on.
+        hmp.cmd("nmi")
+        ok = run.wait_for(r"^NMI while process \d+ \(spin\) ran in user mode", timeout=30)
+        regs2 = hmplib.parse_registers(hmp.cmd("info registers"))
+        t.result(ok is not None and (regs2.get("CS", 0) & 3) == 3 and
+                 "BdsDxe" not in run.serial().split("spin: looping")[-1],
+                 "isolated: an NMI in user mode is handled and the process resumes (CS %#x)"
+                 % regs2.get("CS", 0), run.serial_tail())
     finally:
         run.stop()
 
