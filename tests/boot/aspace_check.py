@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "boot", "lib"))
@@ -120,7 +121,13 @@ def boot_spin(t, name, cmdline, cpu="max"):
         run.stop()
         return None
     hmp = run.monitor()
-    regs = hmplib.parse_registers(hmp.cmd("info registers"))
+    # The line is printed inside SYS_WRITE: wait until the CPU has left the
+    # kernel (the serial port is slow), up to 10 s.
+    for _ in range(100):
+        regs = hmplib.parse_registers(hmp.cmd("info registers"))
+        if (regs.get("CS", 0) & 3) == 3:
+            break
+        time.sleep(0.1)
     ok = (regs.get("CS", 0) & 3) == 3
     t.result(ok, "%s: the CPU is in ring 3 (CS %#x, RIP %#x)" % (name, regs.get("CS", 0),
                                                                    regs.get("RIP", 0)))
@@ -158,7 +165,11 @@ def check_isolated(t, syms):
         # (a triple fault would reset the machine) and the process goes on.
         hmp.cmd("nmi")
         ok = run.wait_for(r"^NMI while process \d+ \(spin\) ran in user mode", timeout=30)
-        regs2 = hmplib.parse_registers(hmp.cmd("info registers"))
+        for _ in range(100):
+            regs2 = hmplib.parse_registers(hmp.cmd("info registers"))
+            if (regs2.get("CS", 0) & 3) == 3:
+                break
+            time.sleep(0.1)
         t.result(ok is not None and (regs2.get("CS", 0) & 3) == 3 and
                  "BdsDxe" not in run.serial().split("spin: looping")[-1],
                  "isolated: an NMI in user mode is handled and the process resumes (CS %#x)"
