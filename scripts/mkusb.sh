@@ -126,6 +126,8 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   gdb                     the loader waits for a debugger (make debug)
 #   addressing=direct|direct:LIMIT|explicit  direct map: all RAM, below LIMIT, none
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
+#   isolation=on|off        processes get the isolated kernel (default off)
+#   user=PROGRAM            run that user program after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 #   reboot                  reboot once the kernel is ready
 #   poweroff                switch the machine off once the kernel is ready
