@@ -12,7 +12,10 @@
      stack, mapped in the entry area) and the process resumes.
   2. shared (default), user=spin: the process's top-level table's kernel
      half equals the kernel's own (accessed bits aside), user pages are
-     user and only in the lower half, no W+X page in either half.
+     user and only in the lower half, no W+X page in either half, and
+     every page-table frame - the process's own lower-half tables too - is
+     writable only through the page-table window (bootlib.checks' rule).
+  1b, 2b. the same two boots with addressing=explicit (no direct map).
   3. `bench` under -icount shift=0 and under plain TCG: the eight
      "bench: TEST VARIANT TICKS" lines of null-syscall, copy-from-user-4k,
      as-switch and user-pagefault x shared/isolated, and "bench: done";
@@ -29,7 +32,7 @@ import time
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "boot", "lib"))
 
-from bootlib import hmp as hmplib, paging, qemu, tap as taplib    # noqa: E402
+from bootlib import checks, hmp as hmplib, image, paging, qemu, tap as taplib    # noqa: E402
 
 ARTIFACTS = os.path.join(TOP, "build", "boot-tests")
 KERNEL_ELF = os.path.join(TOP, "build", "kernel", "kernel.elf")
@@ -134,23 +137,24 @@ def boot_spin(t, name, cmdline, cpu="max"):
     return run, hmp, regs, run.serial()
 
 
-def check_isolated(t, syms):
-    got = boot_spin(t, "aspace-isolated", "user=spin isolation=on")
+def check_isolated(t, syms, name="aspace-isolated", extra=""):
+    got = boot_spin(t, name, " ".join(w for w in ("user=spin isolation=on", extra) if w))
     if not got:
         return
     run, hmp, regs, serial = got
+    what = "isolated" + (" " + extra if extra else "")
     try:
         w = paging.walk(read_table_fn(hmp), regs["CR3"])
         area = entry_area(syms)
         kernel = [l for l in w.leaves if l.va >= LOWER_END]
         t.result(not isolated_problems(w.leaves, area),
-                 "isolated: CR3 %#x maps of the kernel only the entry area (%d kernel pages)"
-                 % (regs["CR3"], sum(l.size for l in kernel) // paging.PAGE_SIZE),
+                 "%s: CR3 %#x maps of the kernel only the entry area (%d kernel pages)"
+                 % (what, regs["CR3"], sum(l.size for l in kernel) // paging.PAGE_SIZE),
                  isolated_problems(w.leaves, area))
         t.result(not user_problems(w.leaves) and any(l.va < LOWER_END for l in w.leaves),
-                 "isolated: user pages are user and only in the lower half",
+                 "%s: user pages are user and only in the lower half" % what,
                  user_problems(w.leaves))
-        t.result(not wx_problems(w.leaves) and not w.problems, "isolated: no W+X page",
+        t.result(not wx_problems(w.leaves) and not w.problems, "%s: no W+X page" % what,
                  wx_problems(w.leaves) + w.problems)
         # The checks can fail: the kernel image's first page added, writable
         # and executable, then the same as a user page.
@@ -159,8 +163,8 @@ def check_isolated(t, syms):
         fake_user = paging.Leaf(fake.va, 1, 0x1000 | 7, True, True, False, ())
         t.result(bool(isolated_problems(w.leaves + [fake], area)) and bool(wx_problems([fake]))
                  and bool(user_problems([fake_user])),
-                 "isolated: the checks see a kernel page outside the entry area, a W+X page and "
-                 "a user page in the kernel half (self-check)")
+                 "%s: the checks see a kernel page outside the entry area, a W+X page and "
+                 "a user page in the kernel half (self-check)" % what)
         # An NMI in ring 3 runs on its IST stack through the isolated tables
         # (a triple fault would reset the machine) and the process goes on.
         hmp.cmd("nmi")
@@ -172,41 +176,70 @@ def check_isolated(t, syms):
             time.sleep(0.1)
         t.result(ok is not None and (regs2.get("CS", 0) & 3) == 3 and
                  "BdsDxe" not in run.serial().split("spin: looping")[-1],
-                 "isolated: an NMI in user mode is handled and the process resumes (CS %#x)"
-                 % regs2.get("CS", 0), run.serial_tail())
+                 "%s: an NMI in user mode is handled and the process resumes (CS %#x)"
+                 % (what, regs2.get("CS", 0)), run.serial_tail())
     finally:
         run.stop()
 
 
-def check_shared(t):
-    got = boot_spin(t, "aspace-shared", "user=spin")
+def pt_alias_result(walk, layout):
+    """bootlib.checks' rule (every page-table frame writable only through
+    the window) on a process's walk: its own tables included."""
+    snap = type("Snap", (), {"walk": walk})()
+    exp = type("Exp", (), {"layout": layout})()
+    return checks.check_pt_writable_only_in_window(snap, exp)
+
+
+def check_pt_aliases(t, what, w, layout):
+    """The process's page-table frames, like the kernel's, are writable
+    only through the window (they come from the same pool chunks)."""
+    user_tables = [pa for pa, (level, va) in w.tables.items() if va < LOWER_END and level < 4]
+    r = pt_alias_result(w, layout)
+    t.result(r.ok and user_tables, "%s: %s, %d of them the process's lower-half tables"
+             % (what, r.title, len(user_tables)), r.diag)
+    if not user_tables:
+        return
+    # Self-check: a writable alias of a user page table must be seen.
+    fake = paging.Leaf(paging.canonical(layout["DMAP_BASE"] + user_tables[0]), 1,
+                       user_tables[0] | 3, True, False, True, ())
+    w.leaves.append(fake)
+    t.result(not pt_alias_result(w, layout).ok,
+             "%s: the check sees a writable alias of user page table %#x (self-check)"
+             % (what, user_tables[0]))
+    w.leaves.remove(fake)
+
+
+def check_shared(t, layout, name="aspace-shared", extra=""):
+    got = boot_spin(t, name, " ".join(w for w in ("user=spin", extra) if w))
     if not got:
         return
     run, hmp, regs, serial = got
+    what = "shared" + (" " + extra if extra else "")
     try:
         m = re.search(r"tables ([0-9a-f]+) \(user mode ([0-9a-f]+)\), kernel tables ([0-9a-f]+)",
                       serial)
-        if not t.result(m is not None, "shared: the kernel names its tables", run.serial_tail()):
+        if not t.result(m is not None, "%s: the kernel names its tables" % what, run.serial_tail()):
             return
         proc_root, kernel_root = int(m.group(1), 16), int(m.group(3), 16)
         t.result(regs["CR3"] & paging.CR3_ADDR_MASK == proc_root,
-                 "shared: CR3 %#x is the process's tables %#x" % (regs["CR3"], proc_root))
+                 "%s: CR3 %#x is the process's tables %#x" % (what, regs["CR3"], proc_root))
         p = hmp.read_qwords(proc_root, 512)
         k = hmp.read_qwords(kernel_root, 512)
         diff = [i for i in range(256, 512) if (p[i] ^ k[i]) & ~paging.PTE_A]
-        t.result(not diff, "shared: the process's kernel half equals the kernel's (256 entries)",
+        t.result(not diff, "%s: the process's kernel half equals the kernel's (256 entries)" % what,
                  ["slot %d: %#x vs %#x" % (i, p[i], k[i]) for i in diff])
         p2 = list(p)
         p2[300] ^= 0x1000
         t.result(any((p2[i] ^ k[i]) & ~paging.PTE_A for i in range(256, 512)),
-                 "shared: the comparison sees a changed entry (self-check)")
+                 "%s: the comparison sees a changed entry (self-check)" % what)
         w = paging.walk(read_table_fn(hmp), regs["CR3"])
         lower = [l for l in w.leaves if l.va < LOWER_END]
         t.result(lower and not user_problems(w.leaves),
-                 "shared: %d user pages, all user, none in the kernel half" % len(lower),
+                 "%s: %d user pages, all user, none in the kernel half" % (what, len(lower)),
                  user_problems(w.leaves))
         t.result(not wx_problems(w.leaves) and not w.problems,
-                 "shared: no W+X page in either half", wx_problems(w.leaves) + w.problems)
+                 "%s: no W+X page in either half" % what, wx_problems(w.leaves) + w.problems)
+        check_pt_aliases(t, what, w, layout)
     finally:
         run.stop()
 
@@ -239,8 +272,11 @@ def main():
     t = taplib.Tap()
     os.makedirs(ARTIFACTS, exist_ok=True)
     syms = symbols()
+    layout = image.layout(TOP)
     check_isolated(t, syms)
-    check_shared(t)
+    check_shared(t, layout)
+    check_isolated(t, syms, "aspace-isolated-explicit", "addressing=explicit")
+    check_shared(t, layout, "aspace-shared-explicit", "addressing=explicit")
     check_bench(t, "aspace-bench-icount", ["--icount"])
     check_bench(t, "aspace-bench-tcg", [])
     return t.done()
