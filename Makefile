@@ -87,6 +87,19 @@ $(BUILD)/kernel/font.c: $(FONT_PSF) scripts/psf2c.py
 $(BUILD)/kernel/font.o: $(BUILD)/kernel/font.c
 	$(CC) $(KCFLAGS) -c $< -o $@
 
+# ---- user programs (user/): freestanding, static, at USER_LOAD_BASE ---------
+# Embedded in the kernel by kernel/userprogs.S (which lists them).
+USER_PROGS := $(patsubst user/%.c,%,$(wildcard user/*.c))
+USER_ELFS  := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGS))
+UCFLAGS := -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-pie -static -nostdlib \
+	-mgeneral-regs-only -fno-stack-protector -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -Iuser \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--build-id=none -T user/user.ld
+$(BUILD)/user/%.elf: user/%.c user/crt0.S user/user.ld user/ulib.h include/sysabi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) user/crt0.S $< -o $@
+$(BUILD)/kernel/kernel/userprogs.S.o: $(USER_ELFS)
+
 $(BUILD)/kernel/kernel.elf: $(KOBJS) kernel/kernel.ld
 	$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
 

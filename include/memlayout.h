@@ -6,9 +6,12 @@
  * 256..511 are the kernel half, shared later by every address space.
  *
  *   virtual address                      PML4 slots  what
- *   0x0000000000000000 .. 0x00007fffffffffff   0..255  lower half: empty once the kernel
- *                                                      has dropped the identity trampoline
- *                                                      page (future: user space)
+ *   0x0000000000000000 .. 0x00007fffffffffff   0..255  lower half: empty in the kernel's own
+ *                                                      tables once the identity trampoline page
+ *                                                      is dropped; each process's user space
+ *                                                      (kernel/aspace.h): its programs from
+ *                                                      USER_LOAD_BASE, its stack below
+ *                                                      USER_STACK_TOP above a guard page
  *   -- non-canonical hole --
  *   0xffff800000000000 .. 0xffffc00000000000 256..383  DIRECT MAP: DMAP_BASE + phys, RAM only,
  *                                                      write-back, NX (64 TiB of phys)
@@ -143,10 +146,19 @@
 #define KSTACK_STRIDE   (KSTACK_SIZE + PAGE_SIZE)
 #define KSTACK_BOTTOM(i) (KSTACK_BASE + (unsigned long)(i) * KSTACK_STRIDE + PAGE_SIZE)
 #define KSTACK_TOP(i)   (KSTACK_BOTTOM(i) + KSTACK_SIZE)
-/* Stack numbers: 0 = boot/kernel stack, 1.. = IST stacks (double fault, NMI, MCE),
+/* Stack numbers: 0 = boot/kernel stack, 1..KSTACK_IST_END-1 = IST stacks (double
+ * fault, NMI, MCE: an isolated process's tables map these too, kernel/aspace.h),
  * KSTACK_EFIRT = the stack every EFI runtime call runs on (kernel/efirt.c). */
+#define KSTACK_IST_END  4
 #define KSTACK_EFIRT    4
 #define KSTACK_COUNT    5
+
+/* The lower half, every process's own (kernel/aspace.h). USER_END is the
+ * first address past it: the copy routines check ranges against it. */
+#define USER_END        0x0000800000000000ul
+#define USER_LOAD_BASE  0x0000000000400000ul               /* user programs' link address */
+#define USER_STACK_TOP  0x00007ffffff00000ul
+#define USER_STACK_SIZE (64 * 1024ul)                      /* a guard page lies below it */
 
 #define KERNEL_SLOT     511
 #define KERNEL_BASE     0xffffffff80000000ul               /* link address (-mcmodel=kernel) */
@@ -168,8 +180,12 @@ _Static_assert(RECURSIVE_SLOT < KSTACK_SLOT, "recursive slot and stacks overlap"
 _Static_assert(EFIRT_BASE == MMIO_END, "EFI runtime follows MMIO");
 _Static_assert((EFIRT_BASE & (PAGE_SIZE_1G - 1)) == 0, "EFI runtime region is 1 GiB aligned");
 _Static_assert(KSTACK_EFIRT < KSTACK_COUNT, "the EFI runtime stack is one of the kernel stacks");
+_Static_assert(KSTACK_EFIRT >= KSTACK_IST_END, "the EFI runtime stack is not an IST stack");
 _Static_assert(KSTACK_SLOT < KERNEL_SLOT, "stacks and kernel image share a slot");
 _Static_assert(KSTACK_TOP(KSTACK_COUNT - 1) <= KSLOT(KSTACK_SLOT + 1), "stacks overflow their slot");
+_Static_assert(USER_END == 1ul << (VA_BITS - 1), "the lower half ends at the hole");
+_Static_assert(USER_STACK_TOP < USER_END && USER_LOAD_BASE < USER_STACK_TOP - USER_STACK_SIZE,
+	       "user layout inside the lower half");
 _Static_assert(((KERNEL_BASE >> SLOT_SHIFT) & (PT_ENTRIES - 1)) == KERNEL_SLOT, "kernel slot");
 _Static_assert((PT_POOL_CHUNK & (PAGE_SIZE_2M - 1)) == 0, "pool chunks are whole 2 MiB pages");
 _Static_assert((MMIO_BASE & (PAGE_SIZE_1G - 1)) == 0, "MMIO region is 1 GiB aligned");

@@ -229,6 +229,29 @@ bool va_is_canonical(vaddr_t va);
 int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size);
 
 /*
+ * pt_unmap_release - pt_unmap that also hands the memory of every leaf it
+ * removes to @release(@ctx, pa, size) (size: the leaf's bytes inside the
+ * range, after any split), when @release is not NULL: how an address
+ * space gives back the frames of its user pages. release is called during
+ * the unmap, before as->invalidate: it must only record or free the
+ * memory, not hand it to anything that could run before pt_unmap_release
+ * returns (on one CPU with interrupts off nothing can). Same arguments,
+ * results and table handling as pt_unmap.
+ */
+typedef void (*pt_release_fn)(void *ctx, paddr_t pa, uint64_t size);
+int pt_unmap_release(struct pt_space *as, vaddr_t va, uint64_t size,
+		     pt_release_fn release, void *ctx);
+
+/*
+ * pt_fill_top - give every empty top-level entry of [first, end) an empty
+ * next-level table, so those top-level entries never change afterwards
+ * (how the kernel half is shared by every address space: kernel/aspace.h).
+ * Returns E_OK, E_INVAL (first > end or end > PT_ENTRIES) or E_NOMEM
+ * (the entries filled so far stay: valid, empty tables).
+ */
+int pt_fill_top(struct pt_space *as, unsigned first, unsigned end);
+
+/*
  * pt_protect - give every page of [va, va+size), which must all be mapped,
  * the permissions and cache type of @flags (MAP_WRITE, MAP_EXEC, MAP_USER,
  * MAP_GLOBAL, MAP_CACHE), keeping their physical addresses (and the A/D

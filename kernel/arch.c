@@ -48,15 +48,18 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-/* Written by the CPU (TSS busy bit): keep in writable data. */
-static uint64_t gdt[GDT_SLOTS] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+/* Written by the CPU (TSS busy bit): keep in writable data. In the entry
+ * area (aspace.h), which isolated processes' tables map too. */
+#define ENTRY_DATA __attribute__((section(".entry.data")))
+static uint64_t gdt[GDT_SLOTS] __attribute__((aligned(16))) ENTRY_DATA;
+static struct tss tss __attribute__((aligned(16))) ENTRY_DATA;
+extern char entry_stack_top[];   /* traps.S */
 
 /* The kernel stack each IST slot uses (stack 0 is the boot stack). */
 static const unsigned ist_stack[] = {
 	[IST_DOUBLE_FAULT] = 1, [IST_NMI] = 2, [IST_MACHINE_CHECK] = 3,
 };
-_Static_assert(ARRAY_SIZE(ist_stack) <= KSTACK_COUNT, "an IST slot without a stack");
+_Static_assert(ARRAY_SIZE(ist_stack) == KSTACK_IST_END, "IST slots and IST stacks agree");
 
 static void tss_descriptor(uint64_t base, uint32_t limit, uint64_t *lo, uint64_t *hi)
 {
@@ -78,7 +81,7 @@ static void gdt_build(void)
 static void tss_build(void)
 {
 	memset(&tss, 0, sizeof(tss));
-	tss.rsp[0] = KSTACK_TOP(0);
+	tss.rsp[0] = (uintptr_t)entry_stack_top;   /* entries from ring 3 */
 	for (unsigned i = 1; i < ARRAY_SIZE(ist_stack); i++)
 		tss.ist[i - 1] = KSTACK_TOP(ist_stack[i]);
 	tss.iomap_base = sizeof(tss);
@@ -99,7 +102,7 @@ struct idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16))) ENTRY_DATA;
 extern const uint64_t trap_stub_table[IDT_VECTORS];   /* traps.S */
 
 static void idt_set_gate(unsigned vec, uint64_t handler, unsigned ist)
@@ -124,6 +127,71 @@ static void idt_build(void)
 	idt_set_gate(VEC_MC, trap_stub_table[VEC_MC], IST_MACHINE_CHECK);
 }
 
+/* ---- system calls and CPU protections -------------------------------------- */
+
+#define MSR_STAR  0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_FMASK 0xc0000084u
+/* STAR: syscall loads CS = SEL_KCODE, SS = +8; sysretq loads CS = base+16,
+ * SS = base+8, with base = SEL_UDATA - 8 (RPL 3). */
+#define STAR_SYSRET_BASE ((uint64_t)(SEL_UDATA - 8))
+_Static_assert(STAR_SYSRET_BASE + 16 == SEL_UCODE && STAR_SYSRET_BASE + 8 == SEL_UDATA,
+	       "GDT order suits sysret");
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_AC (1ull << 18)
+
+extern const char syscall_entry[];   /* traps.S */
+static struct cpu_prot prot;
+
+const struct cpu_prot *cpu_prot(void)
+{
+	return &prot;
+}
+
+static void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (STAR_SYSRET_BASE << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
+}
+
+/* SMEP, SMAP and UMIP on when the CPU has them (CPUID 7.0); PCID and
+ * INVPCID are only reported (aspace.h: no PCID yet). */
+static void protections_init(void)
+{
+	struct cpuid_regs r1 = cpuid(1, 0), r7 = { 0, 0, 0, 0 };
+	uint64_t cr4 = read_cr4();
+
+	if (cpuid(0, 0).eax >= 7)
+		r7 = cpuid(7, 0);
+	prot.smep = r7.ebx & (1u << 7);
+	prot.smap = r7.ebx & (1u << 20);
+	prot.umip = r7.ecx & (1u << 2);
+	prot.invpcid = r7.ebx & (1u << 10);
+	prot.pcid = r1.ecx & (1u << 17);
+	cr4 |= (prot.smep ? CR4_SMEP : 0) | (prot.smap ? CR4_SMAP : 0) | (prot.umip ? CR4_UMIP : 0);
+	write_cr4(cr4);
+	entry_smap = prot.smap;
+}
+
+/* ---- the exception table ---------------------------------------------------- */
+
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+uint64_t extable_fixup(uint64_t rip)
+{
+	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
+
 void arch_init(void)
 {
 	struct desc_ptr gdtr = { sizeof(gdt) - 1, (uintptr_t)gdt };
@@ -138,6 +206,8 @@ void arch_init(void)
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS) : "memory");
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
 	write_cr0(read_cr0() | CR0_WP);
+	syscall_init();
+	protections_init();
 }
 
 /* ---- names and decoders ---------------------------------------------------- */
@@ -428,6 +498,12 @@ static void trap_report(const struct trap_frame *f)
 /* ---- dispatch ----------------------------------------------------------- */
 
 static trap_hook_fn trap_hook;
+static user_trap_fn user_handler;
+
+void arch_set_user_handler(user_trap_fn fn)
+{
+	user_handler = fn;
+}
 static unsigned trap_depth;         /* fatal traps being reported */
 
 trap_hook_fn trap_set_hook(trap_hook_fn hook)
@@ -440,6 +516,17 @@ trap_hook_fn trap_set_hook(trap_hook_fn hook)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	if ((f->cs & 3) && user_handler) {
+		user_handler(f);
+		return;
+	}
+	if (!(f->cs & 3) && (f->vector == VEC_PF || f->vector == VEC_GP)) {
+		uint64_t fixup = extable_fixup(f->rip);
+		if (fixup) {
+			f->rip = fixup;
+			return;
+		}
+	}
 	if (trap_hook && trap_depth == 0 && trap_hook(f))
 		return;
 	switch (++trap_depth) {

@@ -34,6 +34,14 @@
 #define IST_MACHINE_CHECK 3
 
 #define IDT_VECTORS 256
+/* The pseudo-vector of a frame built by syscall_entry (traps.S). */
+#define SYSCALL_VECTOR 256
+/* The entry stack (TSS.RSP0, syscalls): in the entry area (aspace.h). */
+#define ENTRY_STACK_SIZE (16 * 1024)
+/* struct trap_frame offsets and size, for traps.S. */
+#define FRAME_VECTOR (15 * 8)
+#define FRAME_CS     (18 * 8)
+#define FRAME_SIZE   (22 * 8)
 #define EXC_VECTORS 32            /* 0..31 are CPU exceptions */
 
 #ifndef __ASSEMBLER__
@@ -129,6 +137,30 @@ int kstack_guard_hit(uint64_t addr);
  * fault report prints; NULL otherwise.
  */
 const char *pf_page_table_write(uint64_t cr2, uint64_t error);
+
+/*
+ * User mode. arch_set_user_handler - @fn gets every trap and system call
+ * from ring 3 (proc.c); it returns to resume the process through @f, or
+ * does not return. user_enter (traps.S) leaves to ring 3 through a copy
+ * of @f (iretq). entry_* are the entry area's variables traps.S reads.
+ */
+typedef void (*user_trap_fn)(struct trap_frame *f);
+void arch_set_user_handler(user_trap_fn fn);
+_Noreturn void user_enter(const struct trap_frame *f);
+extern uint64_t entry_kernel_cr3, entry_user_cr3;
+extern uint8_t entry_isolated, entry_smap;
+
+/* The CPU's protections arch_init turned on, and PCID support (report). */
+struct cpu_prot {
+	bool smep, smap, umip, pcid, invpcid;
+};
+const struct cpu_prot *cpu_prot(void);
+
+/*
+ * extable_fixup - the fixup address of the exception-table entry for a
+ * faulting kernel @rip (the copy routines, kernel/uaccess.h), or 0.
+ */
+uint64_t extable_fixup(uint64_t rip);
 
 /* gdt_reload_segments (traps.S) - load @code into CS with a far return and
  * @data into DS, ES and SS; FS and GS get the null selector. */

@@ -90,14 +90,18 @@ unsigned bench_run(const char *prefix, size_t prefix_len)
 			continue;
 		value[n] = b->fn();
 		ran[n] = b;
-		kprintf("bench: %s %s %lu\n", b->test, variant, value[n]);
+		kprintf("bench: %s %s %lu\n", b->test, b->variant ? b->variant : variant, value[n]);
 		n++;
 	}
 	char head[64];
 	ksnprintf(head, sizeof(head), "benchmark (%s)", variant);
 	kprintf("\n  %-32s %12s  unit\n", head, "value");
-	for (unsigned i = 0; i < n; i++)
-		kprintf("  %-32s %12lu  %s\n", ran[i]->test, value[i], ran[i]->unit);
+	for (unsigned i = 0; i < n; i++) {
+		char name[64];
+		ksnprintf(name, sizeof(name), ran[i]->variant ? "%s (%s)" : "%s", ran[i]->test,
+			  ran[i]->variant);
+		kprintf("  %-32s %12lu  %s\n", name, value[i], ran[i]->unit);
+	}
 	kprintf("bench: done\n");
 	return n;
 }

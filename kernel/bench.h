@@ -36,12 +36,18 @@ struct bench {
 	const char *test;              /* the TEST of the output line: no blanks */
 	const char *unit;              /* for the table: "ticks/op", "bytes", ... */
 	uint64_t (*fn)(void);
+	const char *variant;           /* NULL: bench_variant's (the boot's mode) */
 };
 
-#define BENCH(id, test_, unit_)                                                   \
+#define BENCH(id, test_, unit_) BENCH_VARIANT(id, test_, NULL, unit_)
+
+/* BENCH_VARIANT - a benchmark that names its own VARIANT (one boot can
+ * measure several: the shared and the isolated kernel, kernel/bench/aspace.c). */
+#define BENCH_VARIANT(id, test_, variant_, unit_)                                 \
 	static const struct bench bench_desc_##id                                 \
 		__attribute__((used, section(".benches"), aligned(8))) = {        \
-			.test = (test_), .unit = (unit_), .fn = (bench_##id) }
+			.test = (test_), .unit = (unit_), .fn = (bench_##id),     \
+			.variant = (variant_) }
 
 /* Rounds and operations per round of bench_ticks_per_op. */
 #define BENCH_ROUNDS 31

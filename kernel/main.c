@@ -5,6 +5,7 @@
  */
 #include "acpi.h"
 #include "arch.h"
+#include "aspace.h"
 #include "boothook.h"
 #include "console.h"
 #include "dmap.h"
@@ -19,6 +20,7 @@
 #include "monitor.h"
 #include "panic.h"
 #include "power.h"
+#include "proc.h"
 #include "ps2.h"
 #include "report.h"
 #include "serialkeys.h"
@@ -75,6 +77,8 @@ void kernel_main(struct handoff *hv)
 	keep_firmware_data(h);
 	kspace_drop_identity(h);
 	pat_init();
+	aspace_init();
+	proc_init(h);
 	mmio_init(h);
 	h->tsc[PHASE_MEMORY_INIT] = rdtsc();
 	start_fb_console(h);

@@ -12,6 +12,19 @@
  * Stack alignment: the CPU aligns RSP to 16 before pushing its 5-word
  * frame; with error code, vector and 15 registers the frame is 22 words,
  * so RSP is 16-aligned again at the call, as the C ABI wants.
+ *
+ * User mode (kernel/proc.h): this file is the entry area's code
+ * (.entry.text, kernel/aspace.h), the only kernel code an isolated
+ * process's tables map. From ring 3 the CPU switches to the entry stack
+ * (TSS.RSP0); `syscall` (syscall_entry, LSTAR) switches to it by hand and
+ * builds the same frame with vector SYSCALL_VECTOR. On entry from ring 3
+ * SMAP's AC flag is cleared and, for an isolated process, CR3 becomes the
+ * process's kernel-view tables (entry_kernel_cr3); on the way back CR3
+ * becomes its user tables (entry_user_cr3) just before iretq/sysretq.
+ * Each CR3 write flushes the non-global TLB entries (no PCID). sysretq is
+ * used only for a frame of vector SYSCALL_VECTOR whose RIP the C code has
+ * checked canonical (proc.c): sysret to a non-canonical RIP faults in
+ * ring 0 on Intel CPUs.
  */
 #include "arch.h"
 
@@ -24,7 +37,7 @@
 	.globl trap_stub_table
 trap_stub_table:
 
-	.text
+	.section .entry.text, "ax"
 	.set vec, 0
 	.rept IDT_VECTORS
 	.p2align 4
@@ -58,8 +71,29 @@ trap_common:
 	pushq %r14
 	pushq %r15
 	cld
-	movq %rsp, %rdi
+	testb $3, FRAME_CS(%rsp)
+	jz 1f
+	cmpb $0, entry_smap(%rip)
+	je 2f
+	clac
+2:	cmpb $0, entry_isolated(%rip)
+	je 1f
+	movq entry_kernel_cr3(%rip), %rax
+	movq %rax, %cr3
+1:	movq %rsp, %rdi
 	call trap_dispatch
+
+/* trap_exit: leave through the frame at RSP (user_enter jumps here). */
+	.globl trap_exit
+trap_exit:
+	testb $3, FRAME_CS(%rsp)
+	jz 3f
+	cmpb $0, entry_isolated(%rip)
+	je 3f
+	movq entry_user_cr3(%rip), %rax
+	movq %rax, %cr3
+3:	cmpq $SYSCALL_VECTOR, FRAME_VECTOR(%rsp)
+	je syscall_exit
 	popq %r15
 	popq %r14
 	popq %r13
@@ -78,6 +112,70 @@ trap_common:
 	addq $16, %rsp          /* vector and error code */
 	iretq
 
+/* Back to user mode from a system call: RCX = RIP, R11 = RFLAGS. */
+syscall_exit:
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	movq 16(%rsp), %rcx     /* rip */
+	movq 32(%rsp), %r11     /* rflags */
+	movq 40(%rsp), %rsp     /* the user stack; interrupts are off */
+	sysretq
+
+/* syscall_entry (LSTAR): FMASK has cleared IF, so nothing runs before the
+ * stack switch. Builds a struct trap_frame on the entry stack. */
+	.globl syscall_entry
+syscall_entry:
+	movq %rsp, entry_user_rsp(%rip)
+	leaq entry_stack_top(%rip), %rsp
+	pushq $SEL_UDATA
+	pushq entry_user_rsp(%rip)
+	pushq %r11
+	pushq $SEL_UCODE
+	pushq %rcx
+	pushq $0
+	pushq $SYSCALL_VECTOR
+	jmp trap_common
+
+/* void user_enter(const struct trap_frame *f): copy *f to the top of the
+ * entry stack and leave to user mode through it. Does not return. */
+	.globl user_enter
+user_enter:
+	leaq entry_stack_top(%rip), %rsp
+	subq $FRAME_SIZE, %rsp
+	movq %rdi, %rsi
+	movq %rsp, %rdi
+	movl $FRAME_SIZE / 8, %ecx
+	rep movsq
+	jmp trap_exit
+
+/* The entry area's data: read and written on entry and exit. */
+	.section .entry.data, "aw"
+	.p2align 12
+	.globl entry_stack_top
+entry_stack:
+	.skip ENTRY_STACK_SIZE
+entry_stack_top:
+	.globl entry_kernel_cr3, entry_user_cr3, entry_isolated, entry_smap
+entry_user_rsp:   .quad 0
+entry_kernel_cr3: .quad 0
+entry_user_cr3:   .quad 0
+entry_isolated:   .byte 0
+entry_smap:       .byte 0
+
+	.text
 /* void gdt_reload_segments(uint64_t code, uint64_t data) */
 	.globl gdt_reload_segments
 gdt_reload_segments:

@@ -206,10 +206,12 @@ uint64_t *pt_root_table(const struct pt_space *as)
 
 /* An entry at level (> 1) changed from pointing at a table or a large
  * leaf: the recursive address of the table below it may be in the TLB
- * (a large leaf read as a 4 KiB page there), so it goes. */
+ * (a large leaf read as a 4 KiB page there, global if the leaf is), so it
+ * goes - even when the space is not current: a global entry outlives CR3
+ * switches, and the recursive slot is the same in every space. */
 static void pt_recursive_flush(struct pt_space *as, vaddr_t va, unsigned level)
 {
-	if (pt_use_recursive(as) && as->invalidate)
+	if (as->recursive_slot && as->invalidate)
 		as->invalidate(as, pt_recursive_va(as->levels, as->recursive_slot, va, level - 1),
 			       PAGE_SIZE);
 }
@@ -646,9 +648,10 @@ static void pt_prune(struct pt_space *as, const struct pt_walk *w, vaddr_t va,
 }
 
 /* Clear every leaf in [va, va+size), whose edges are already split, and
- * unlink the tables that leaves empty. */
+ * unlink the tables that leaves empty; each cleared leaf's memory goes to
+ * release (if not NULL). */
 static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
-			   struct pt_change *ch)
+			   struct pt_change *ch, pt_release_fn release, void *ctx)
 {
 	while (size > 0) {
 		struct pt_walk w = { .depth = 0 };
@@ -657,7 +660,10 @@ static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
 		uint64_t step = MIN(to_block_end(va, level), size);
 		if (*e & PTE_P) {
 			/* Edges are split, so this leaf is [va, va + step). */
+			paddr_t pa = pte_leaf_pa(*e, level);
 			pte_set(e, 0);
+			if (release)
+				release(ctx, pa, step);
 			change_add(ch, va, step);
 		}
 		pt_prune(as, &w, va, va + step, size == step, ch);
@@ -666,7 +672,8 @@ static void pt_clear_range(struct pt_space *as, vaddr_t va, uint64_t size,
 	}
 }
 
-int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size)
+int pt_unmap_release(struct pt_space *as, vaddr_t va, uint64_t size,
+		     pt_release_fn release, void *ctx)
 {
 	struct pt_change ch = { 0, 0, 0, 0 };
 	int r = pt_check_va_range(as, va, size);
@@ -674,9 +681,30 @@ int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size)
 	if (r == E_OK)
 		r = pt_split_edges(as, va, size, &ch);
 	if (r == E_OK)
-		pt_clear_range(as, va, size, &ch);
+		pt_clear_range(as, va, size, &ch, release, ctx);
 	change_finish(as, &ch);
 	return r;
+}
+
+int pt_unmap(struct pt_space *as, vaddr_t va, uint64_t size)
+{
+	return pt_unmap_release(as, va, size, NULL, NULL);
+}
+
+int pt_fill_top(struct pt_space *as, unsigned first, unsigned end)
+{
+	uint64_t *root = pt_root_table(as);
+
+	if (first > end || end > PT_ENTRIES)
+		return E_INVAL;
+	for (unsigned i = first; i < end; i++) {
+		vaddr_t va = (vaddr_t)i << PT_LEVEL_SHIFT(as->levels);
+		if (i >= PT_ENTRIES / 2)
+			va |= ~0ull << pt_va_bits(as);   /* sign-extend: the kernel half */
+		if (!(root[i] & PTE_P) && pt_add_table(as, &root[i], va) != E_OK)
+			return E_NOMEM;
+	}
+	return E_OK;
 }
 
 /* E_OK if every page of [va, va+size) is mapped, else E_NOENT. */

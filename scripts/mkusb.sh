@@ -127,6 +127,8 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   addressing=direct|direct:LIMIT|explicit  direct map: all RAM, below LIMIT, none
 #   ptaccess=window|recursive   page tables through the window or a recursive PML4 slot
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
+#   isolation=on|off        processes get the isolated kernel (default off)
+#   user=PROGRAM            run that user program after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 #   reboot                  reboot once the kernel is ready
 #   poweroff                switch the machine off once the kernel is ready

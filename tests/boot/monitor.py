@@ -32,8 +32,10 @@ Boot 2 (addressing=explicit: no direct map), over serial: report, memmap,
 fwmap and frames print what they should (the hand-off data through the
 hand-off window); `pt 0xffffffff80000000` is the live walk; `pt` of a
 direct-map address says it is not mapped, as QEMU does; `bench map`
-prints its bench lines (variant explicit) and `bench: done`; `bench nosuch`
-is refused in one line.
+prints its bench lines (variant explicit) and `bench: done`; `bench
+null-syscall` and `bench user-pagefault` (user processes, shared and
+isolated) run twice, and the free frames after both runs are equal;
+`bench nosuch` is refused in one line.
 
 Boot 3: "selftest=lib" without QEMU's exit device: the results are printed
 and the machine powers off (no prompt).
@@ -390,6 +392,7 @@ class Runner:
                     ok = out is not None and re.search(pattern, out, re.M)
                     self.result([] if ok else ["got %r" % (out or "")[:400]],
                                 "explicit: %s prints what it should" % cmd, run)
+                self.aspace_bench_twice(s, run)
                 self.result(one_error(s.output(s.type_serial("bench nosuch\r")),
                                       r"^bench: no benchmark name starts with 'nosuch'$"),
                             "explicit: 'bench nosuch' is refused in one line")
@@ -408,6 +411,29 @@ class Runner:
                             "and the QEMU monitor stay usable", run)
             bad = [m.group(0) for m in BAD.finditer(run.serial())]
             self.result(bad, "explicit: no panic, exception or fault in the session", run)
+
+    def aspace_bench_twice(self, s, run):
+        """`bench null-syscall` and `bench user-pagefault` (processes in
+        user mode, shared and isolated) twice from the monitor: each prints
+        both variants, and the free frames after the second run equal those
+        after the first (every process's frames and page tables came back)."""
+        free = []
+        for i in range(2):
+            for prefix in ("null-syscall", "user-pagefault"):
+                out = s.output(s.type_serial("bench %s\r" % prefix, timeout=180))
+                ok = out is not None and all(
+                    re.search(r"^bench: %s %s \d+$" % (prefix, v), out, re.M)
+                    for v in ("shared", "isolated")) and re.search(r"^bench: done$", out, re.M)
+                self.result([] if ok else ["got %r" % (out or "")[-400:]],
+                            "explicit: bench %s (run %d) prints its shared and isolated lines"
+                            % (prefix, i + 1), run)
+            out = s.output(s.type_serial("frames\r")) or ""
+            m = re.search(r"free_bytes=(\d+)", out)
+            free.append(int(m.group(1)) if m else None)
+        self.result([] if free[0] is not None and free[0] == free[1] else
+                    ["free bytes after run 1 %s, after run 2 %s" % tuple(free)],
+                    "explicit: the user-mode benchmarks run again from the monitor and give "
+                    "every frame back (%s bytes free after each run)" % free[0], run)
 
     def selftest_halt_boot(self):
         t = self.args.boot_timeout

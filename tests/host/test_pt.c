@@ -1085,6 +1085,68 @@ static void test_random(void)
 	random_sequence("2 GiB across a PML4 slot", SLOT_SIZE - PAGE_SIZE_1G, 2 * PAGE_SIZE_1G, true, 150, 1);
 }
 
+/* pt_unmap_release hands each removed leaf's memory to the callback, the
+ * part inside the range only (split edges), and frees the tables. */
+struct released {
+	paddr_t pa[8];
+	uint64_t size[8];
+	unsigned n;
+};
+
+static void record_release(void *ctx, paddr_t pa, uint64_t size)
+{
+	struct released *r = ctx;
+	if (r->n < 8) {
+		r->pa[r->n] = pa;
+		r->size[r->n] = size;
+	}
+	r->n++;
+}
+
+static void test_unmap_release(void)
+{
+	struct fixture f;
+	struct released r = { .n = 0 };
+
+	if (!fixture_init(&f, true))
+		return;
+	TAP_CHECK(pt_map(&f.as, 0x400000, 0x10000000, 3 * PAGE_SIZE, MAP_USER | MAP_WRITE) == E_OK &&
+		  pt_map(&f.as, 0x40000000, 0x20000000, PAGE_SIZE_2M, MAP_USER) == E_OK, "map");
+	/* The whole lower half: three 4K leaves, then the last 1 MiB of the 2M leaf. */
+	TAP_CHECK(pt_unmap_release(&f.as, 0, 0x40100000, record_release, &r) == E_OK, "unmap");
+	TAP_CHECK(r.n == 3 + 256 && r.pa[0] == 0x10000000 && r.size[0] == PAGE_SIZE &&
+		  r.pa[2] == 0x10002000, "released %u leaves, first %lx+%lx", r.n,
+		  (unsigned long)r.pa[0], (unsigned long)r.size[0]);
+	r.n = 0;
+	TAP_CHECK(pt_unmap_release(&f.as, 0, 1ull << 47, record_release, &r) == E_OK && r.n == 256 &&
+		  f.as.tables == 1, "rest released: %u leaves, %lu tables left", r.n,
+		  (unsigned long)f.as.tables);
+	check_tree(&f, "after release", NULL);
+	arena_destroy(&f.a);
+}
+
+/* pt_fill_top gives every empty top-level entry of a range a table, once. */
+static void test_fill_top(void)
+{
+	struct fixture f;
+
+	if (!fixture_init(&f, true))
+		return;
+	TAP_CHECK(pt_map(&f.as, 0xffffffff80000000ull, 0x1000000, PAGE_SIZE, 0) == E_OK, "map");
+	uint64_t before = f.as.tables;
+	TAP_CHECK(pt_fill_top(&f.as, 256, 512) == E_OK && f.as.tables == before + 255,
+		  "255 tables added: %lu", (unsigned long)(f.as.tables - before));
+	TAP_CHECK(pt_fill_top(&f.as, 256, 512) == E_OK && f.as.tables == before + 255, "idempotent");
+	TAP_CHECK(pt_fill_top(&f.as, 10, 5) == E_INVAL && pt_fill_top(&f.as, 0, 513) == E_INVAL,
+		  "bad ranges refused");
+	/* A kernel-half table made by fill_top stays after an unmap empties it. */
+	TAP_CHECK(pt_map(&f.as, 0xffff900000000000ull, 0x2000000, PAGE_SIZE, 0) == E_OK &&
+		  pt_unmap(&f.as, 0xffff900000000000ull, PAGE_SIZE) == E_OK &&
+		  f.as.tables == before + 255, "kernel-half table kept: %lu", (unsigned long)f.as.tables);
+	check_tree(&f, "after fill", NULL);
+	arena_destroy(&f.a);
+}
+
 int main(void)
 {
 	tap_plan_unknown();
@@ -1104,5 +1166,7 @@ int main(void)
 	test_unmap();
 	test_protect();
 	test_random();
+	test_unmap_release();
+	test_fill_top();
 	return tap_done();
 }
