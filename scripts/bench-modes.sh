@@ -45,22 +45,34 @@ for m in $modes; do
 		exit 1
 	fi
 done
-# One table: TEST, then the value of each mode (VARIANT in the header).
-cat "$out"/*.log | tr -d '\r' | awk '
+# One table: a column per mode, in the order given, named by the variant
+# the kernel printed in its "benchmark (VARIANT)" header; a row per TEST.
+# A benchmark that names its own variant (the user-mode ones: shared,
+# isolated) gets a row "TEST (VARIANT)", measured in each mode.
+logs=
+for m in $modes; do
+	logs="$logs $out/$(echo "$m" | tr ':+' '--').log"
+done
+# shellcheck disable=SC2086
+awk '
+	{ sub(/\r$/, "") }
+	FNR == 1 { col++ }
+	match($0, /benchmark \([^)]*\)/) { name[col] = substr($0, RSTART + 11, RLENGTH - 12) }
 	/^bench: done/ { next }
-	/^bench: / {
-		t = $2; v = $3
-		if (!(t in seen)) { seen[t] = 1; order[++nt] = t }
-		if (!(v in vseen)) { vseen[v] = 1; vars[++nv] = v }
-		val[t, v] = $4
-	}
+	/^bench: / { test[col, ++n[col]] = $2; var[col, n[col]] = $3; v[col, n[col]] = $4 }
 	END {
-		printf "%-20s", "benchmark"
-		for (j = 1; j <= nv; j++) printf " %14s", vars[j]
+		for (c = 1; c <= col; c++)
+			for (i = 1; i <= n[c]; i++) {
+				r = var[c, i] == name[c] ? test[c, i] : test[c, i] " (" var[c, i] ")"
+				if (!(r in seen)) { seen[r] = 1; rows[++nr] = r }
+				val[r, c] = v[c, i]
+			}
+		printf "%-28s", "benchmark"
+		for (c = 1; c <= col; c++) printf " %18s", name[c]
 		printf "\n"
-		for (i = nt; i >= 1; i--) {
-			printf "%-20s", order[i]
-			for (j = 1; j <= nv; j++) printf " %14s", ((order[i], vars[j]) in val) ? val[order[i], vars[j]] : "-"
+		for (i = 1; i <= nr; i++) {
+			printf "%-28s", rows[i]
+			for (c = 1; c <= col; c++) printf " %18s", ((rows[i], c) in val) ? val[rows[i], c] : "-"
 			printf "\n"
 		}
-	}'
+	}' $logs
