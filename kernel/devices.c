@@ -106,37 +106,72 @@ static uint64_t hpet_read_timed(vaddr_t hpet, uint64_t *tsc)
 	return c;
 }
 
-/* calibrate_tsc - see tsc_hz_from_hpet; @counter_64 false masks the
- * counter to its 32 bits. */
-static uint64_t calibrate_tsc(vaddr_t hpet, uint64_t period_fs, bool counter_64, uint64_t window_ns)
+/*
+ * A TSC-against-HPET window: opened on an edge of the HPET counter, closed
+ * once at least the wanted number of HPET ticks has passed. Whatever runs
+ * in between (the boot's other device work) is not waited for twice.
+ */
+struct tsc_window {
+	vaddr_t hpet;
+	uint64_t period_fs, mask, c0, t0;
+	bool open;
+};
+
+/* Open @w on the HPET at @hpet; false if the counter does not move. */
+static bool window_open(struct tsc_window *w, vaddr_t hpet, uint64_t period_fs, bool counter_64)
 {
-	uint64_t mask = counter_64 ? ~0ull : 0xffffffffull;
-	uint64_t want = window_ns * FS_PER_NS / period_fs, t0, t1, c, c0, ticks = 0;
+	uint64_t c, t;
 	unsigned reads = 0;
 
-	if (!want)
-		want = 1;
-	c = hpet_read_timed(hpet, &t0);
+	w->hpet = hpet;
+	w->period_fs = period_fs;
+	w->mask = counter_64 ? ~0ull : 0xffffffffull;
+	c = hpet_read_timed(hpet, &t);
 	do {                                   /* start on an edge */
 		if (++reads == CALIBRATE_MAX_READS)
-			return 0;
-		c0 = hpet_read_timed(hpet, &t0);
-	} while (c0 == c);
-	while (ticks < want) {
+			return w->open = false;
+		w->c0 = hpet_read_timed(hpet, &w->t0);
+	} while (w->c0 == c);
+	return w->open = true;
+}
+
+/* Close @w once @window_ns of HPET time has passed since it opened (at
+ * once if it has already): the TSC's Hz, 0 if the counter stopped. */
+static uint64_t window_close(struct tsc_window *w, uint64_t window_ns)
+{
+	uint64_t want = window_ns * FS_PER_NS / w->period_fs, ticks = 0, t1;
+	unsigned reads = 0;
+
+	if (!w->open)
+		return 0;
+	w->open = false;
+	if (!want)
+		want = 1;
+	do {
 		if (++reads == CALIBRATE_MAX_READS)
 			return 0;
-		ticks = (hpet_read_timed(hpet, &t1) - c0) & mask;
-	}
-	uint64_t ns = ticks * period_fs / FS_PER_NS;
-	return ns ? (t1 - t0) * NS_PER_S / ns : 0;
+		ticks = (hpet_read_timed(w->hpet, &t1) - w->c0) & w->mask;
+	} while (ticks < want);
+	uint64_t ns = ticks * w->period_fs / FS_PER_NS;
+	return ns ? (t1 - w->t0) * NS_PER_S / ns : 0;
+}
+
+/* The boot's window: opened by devices_init, closed by devices_finish. */
+static struct tsc_window boot_window;
+
+static bool hpet_window_open(struct tsc_window *w)
+{
+	if (!dev.hpet || !dev.hpet_period_fs)
+		return false;
+	return window_open(w, dev.hpet, dev.hpet_period_fs,
+			   mmio_read64(dev.hpet + HPET_REG_CAP) & HPET_CAP_COUNTER_64);
 }
 
 uint64_t tsc_hz_from_hpet(uint64_t window_ns)
 {
-	if (!dev.hpet || !dev.hpet_period_fs)
-		return 0;
-	return calibrate_tsc(dev.hpet, dev.hpet_period_fs,
-			     mmio_read64(dev.hpet + HPET_REG_CAP) & HPET_CAP_COUNTER_64, window_ns);
+	struct tsc_window w;
+
+	return hpet_window_open(&w) ? window_close(&w, window_ns) : 0;
 }
 
 const char *tsc_source_name(enum tsc_source src)
@@ -175,14 +210,22 @@ static uint64_t tsc_from_cpuid(enum tsc_source *src)
 	return 0;
 }
 
-static void tsc_calibrate(void)
+/* The TSC frequency from CPUID if the CPU states it, else open the
+ * HPET window that tsc_calibrate_finish closes. */
+static void tsc_calibrate_start(void)
+{
+	dev.tsc_hz = tsc_from_cpuid(&dev.tsc_source);
+	if (!dev.tsc_hz)
+		hpet_window_open(&boot_window);
+}
+
+static void tsc_calibrate_finish(void)
 {
 	bool invariant = cpuid(0x80000000u, 0).eax >= 0x80000007u &&
 			 (cpuid(0x80000007u, 0).edx & (1u << 8));
 
-	dev.tsc_hz = tsc_from_cpuid(&dev.tsc_source);
 	if (!dev.tsc_hz && dev.hpet_period_fs) {
-		dev.tsc_hz = tsc_hz_from_hpet(TSC_CALIBRATE_NS);
+		dev.tsc_hz = window_close(&boot_window, TSC_CALIBRATE_NS);
 		dev.tsc_source = dev.tsc_hz ? TSC_HPET : TSC_NONE;
 	}
 	if (!dev.tsc_hz) {
@@ -191,7 +234,7 @@ static void tsc_calibrate(void)
 		return;
 	}
 	if (dev.tsc_source == TSC_HPET)
-		kprintf("tsc: %lu.%03lu MHz (counted over %lu us of HPET time)%s\n",
+		kprintf("tsc: %lu.%03lu MHz (counted over at least %lu us of HPET time)%s\n",
 			dev.tsc_hz / 1000000, dev.tsc_hz / 1000 % 1000, TSC_CALIBRATE_NS / 1000,
 			invariant ? ", invariant" : "");
 	else
@@ -309,8 +352,13 @@ void devices_init(const struct handoff *h)
 	lapic_probe(ai);
 	ioapic_probe(ai);
 	hpet_probe(ai);
-	tsc_calibrate();
+	tsc_calibrate_start();
 	pci_probe(ai);
+}
+
+void devices_finish(void)
+{
+	tsc_calibrate_finish();
 }
 
 const struct devices *devices_get(void)

@@ -35,7 +35,7 @@
  * (base MHz) when the CPU reports them, else counted over a short HPET
  * window. The self-test tsc_calibration measures that window's error
  * against a long one (make bench-boot prints it). */
-#define TSC_CALIBRATE_NS      500000ul     /* 0.5 ms of HPET time at boot */
+#define TSC_CALIBRATE_NS      500000ul     /* at least 0.5 ms of HPET time at boot */
 #define TSC_CALIBRATE_LONG_NS 20000000ul   /* 20 ms: the reference */
 
 enum tsc_source { TSC_NONE, TSC_CPUID_15, TSC_CPUID_16, TSC_HPET };
@@ -65,9 +65,17 @@ struct devices {
 /*
  * devices_init - read ACPI (acpi_init), then map and probe each device,
  * printing one line per device and per PCI function. Needs mmio_init.
- * Missing devices are reported, not fatal.
+ * Missing devices are reported, not fatal. The TSC frequency comes from
+ * CPUID if the CPU states it; otherwise devices_init opens a window of
+ * HPET time and devices_finish closes it: tsc_hz is 0 until then. Work
+ * that needs no timing runs in between and is the window's wait.
  */
 void devices_init(const struct handoff *h);
+
+/* devices_finish - close the TSC window (waiting only for what is left of
+ * TSC_CALIBRATE_NS) and print the TSC line. Call once, after devices_init
+ * and before anything that times itself with the TSC (xhci). */
+void devices_finish(void);
 
 /* devices_get - what devices_init found. */
 const struct devices *devices_get(void);

@@ -87,8 +87,9 @@ void kernel_main(struct handoff *hv)
 	boot_report(h);
 	frames_report(cmdline_has(h->cmdline, "framestats") ? FRAMES_REPORT_STATS : 0);
 	h->tsc[PHASE_REPORT] = rdtsc();
-	efirt_init(h);
 	devices_init(h);
+	efirt_init(h);                   /* inside the TSC window: it needs no timing */
+	devices_finish();
 	power_init(h);
 	serialkeys_init();
 	ps2_init();
