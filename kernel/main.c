@@ -89,6 +89,7 @@ void kernel_main(struct handoff *hv)
 	h->tsc[PHASE_REPORT] = rdtsc();
 	efirt_init(h);
 	devices_init(h);
+	sched_init(h);
 	power_init(h);
 	serialkeys_init();
 	ps2_init();

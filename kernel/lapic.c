@@ -1,0 +1,198 @@
+/*
+ * lapic.c - the local APIC's interrupt side and its timer (lapic.h).
+ */
+#include "lapic.h"
+#include "console.h"
+#include "cpu.h"
+#include "klib.h"
+#include "mmio.h"
+
+#define MSR_X2APIC_BASE     0x800u      /* x2APIC: MSR 0x800 + offset / 16 */
+#define SVR_ENABLE          (1u << 8)   /* APIC software enable */
+#define LVT_MASKED          (1u << 16)
+#define LVT_ONESHOT         (0u << 17)  /* timer mode bits 18:17 = 00 */
+#define TIMER_DIV_16        0x3u        /* divide configuration: 0011 = by 16 */
+#define TIMER_COUNT_START   0xffffffffu
+#define US_PER_MS           1000u
+
+/* The legacy 8259 pair (ports, ICWs: Intel 8259A datasheet). */
+#define PIC1_CMD  0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD  0xa0
+#define PIC2_DATA 0xa1
+#define PIC_ICW1_INIT_ICW4 0x11         /* edge, cascade, ICW4 follows */
+#define PIC_ICW3_MASTER    0x04         /* slave on IRQ 2 */
+#define PIC_ICW3_SLAVE     0x02         /* its cascade identity */
+#define PIC_ICW4_8086      0x01
+#define PIC_MASK_ALL       0xff
+#define PORT_DELAY         0x80         /* POST port: a write takes ~1 us */
+
+static struct lapic_regs lapic;        /* the boot CPU's; mmio 0 and !x2apic: none */
+static uint32_t ticks_per_ms;          /* 0: the timer is not usable */
+static struct lapic_stats stats;
+static void (*user_fn)(struct trap_frame *f);
+
+uint32_t lapic_read(const struct lapic_regs *r, unsigned reg)
+{
+	if (r->x2apic)
+		return (uint32_t)rdmsr(MSR_X2APIC_BASE + reg / 16);
+	return mmio_read32(r->mmio + reg);
+}
+
+void lapic_write(const struct lapic_regs *r, unsigned reg, uint32_t v)
+{
+	if (r->x2apic)
+		wrmsr(MSR_X2APIC_BASE + reg / 16, v);
+	else
+		mmio_write32(r->mmio + reg, v);
+}
+
+/* ---- the 8259s ------------------------------------------------------------ */
+
+static void pic_out(uint16_t port, uint8_t v)
+{
+	outb(port, v);
+	outb(PORT_DELAY, 0);
+}
+
+/* Move both 8259s to PIC_VECTOR_BASE.. and mask every line. */
+static void pic_disable(void)
+{
+	pic_out(PIC1_CMD, PIC_ICW1_INIT_ICW4);
+	pic_out(PIC2_CMD, PIC_ICW1_INIT_ICW4);
+	pic_out(PIC1_DATA, PIC_VECTOR_BASE);
+	pic_out(PIC2_DATA, PIC_VECTOR_BASE + 8);
+	pic_out(PIC1_DATA, PIC_ICW3_MASTER);
+	pic_out(PIC2_DATA, PIC_ICW3_SLAVE);
+	pic_out(PIC1_DATA, PIC_ICW4_8086);
+	pic_out(PIC2_DATA, PIC_ICW4_8086);
+	pic_out(PIC1_DATA, PIC_MASK_ALL);
+	pic_out(PIC2_DATA, PIC_MASK_ALL);
+}
+
+/* ---- the vectors ---------------------------------------------------------- */
+
+static void eoi(void)
+{
+	lapic_write(&lapic, LAPIC_REG_EOI, 0);
+	stats.eoi++;
+}
+
+static void timer_interrupt(struct trap_frame *f)
+{
+	eoi();
+	if (!(f->cs & 3)) {
+		stats.timer_kernel++;
+		return;
+	}
+	stats.timer_user++;
+	if (user_fn)
+		user_fn(f);
+}
+
+/* No EOI: a spurious interrupt sets no in-service bit (SDM vol. 3, 11.9). */
+static void spurious_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	stats.spurious++;
+}
+
+/* ---- the timer ------------------------------------------------------------ */
+
+int lapic_timer_calibrate(const struct lapic_regs *r, uint64_t tsc_hz, uint32_t *out)
+{
+	if (!r->mmio && !r->x2apic)
+		return E_NOENT;
+	if (!tsc_hz)
+		return E_INVAL;
+	uint64_t window = tsc_hz / (1000000 / LAPIC_CALIBRATE_US);
+
+	lapic_write(r, LAPIC_REG_LVT_TIMER, LVT_MASKED | LVT_ONESHOT | LAPIC_TIMER_VECTOR);
+	lapic_write(r, LAPIC_REG_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(r, LAPIC_REG_TIMER_INIT, TIMER_COUNT_START);
+	uint64_t t0 = rdtsc(), t1;
+	uint32_t c0 = lapic_read(r, LAPIC_REG_TIMER_COUNT), c1;
+	do
+		t1 = rdtsc();
+	while (t1 - t0 < window);
+	c1 = lapic_read(r, LAPIC_REG_TIMER_COUNT);
+	t1 = rdtsc();
+	lapic_write(r, LAPIC_REG_TIMER_INIT, 0);
+	if (c0 == 0 || c1 == 0 || c1 >= c0)
+		return E_IO;
+	uint64_t per_ms = (uint64_t)(c0 - c1) * tsc_hz / ((t1 - t0) * US_PER_MS);
+	if (per_ms == 0 || per_ms > TIMER_COUNT_START)
+		return E_IO;
+	*out = (uint32_t)per_ms;
+	return E_OK;
+}
+
+void lapic_timer_init(vaddr_t mmio, bool x2apic, uint64_t tsc_hz)
+{
+	lapic = (struct lapic_regs){ mmio, x2apic };
+	pic_disable();
+	if (!mmio && !x2apic) {
+		kprintf("lapic timer: no local APIC mapped; no timer interrupts (8259s masked)\n");
+		return;
+	}
+	arch_set_irq_handler(LAPIC_TIMER_VECTOR, timer_interrupt);
+	arch_set_irq_handler(LAPIC_SPURIOUS_VECTOR, spurious_interrupt);
+	lapic_write(&lapic, LAPIC_REG_SVR, SVR_ENABLE | LAPIC_SPURIOUS_VECTOR);
+	int st = lapic_timer_calibrate(&lapic, tsc_hz, &ticks_per_ms);
+	if (st != E_OK) {
+		ticks_per_ms = 0;
+		kprintf("lapic timer: not used: %s\n",
+			st == E_INVAL ? "the TSC is not calibrated, nothing to count it against"
+				      : "its count did not run down over 1 ms of TSC time (broken)");
+		return;
+	}
+	/* Armed one-shot by lapic_timer_oneshot; stopped (count 0) until then. */
+	lapic_write(&lapic, LAPIC_REG_LVT_TIMER, LVT_ONESHOT | LAPIC_TIMER_VECTOR);
+	kprintf("lapic timer: %u ticks per ms, divide %u, vector %#x, spurious %#x; "
+		"8259s masked\n", ticks_per_ms, LAPIC_TIMER_DIVIDE, LAPIC_TIMER_VECTOR,
+		LAPIC_SPURIOUS_VECTOR);
+}
+
+bool lapic_timer_ready(void)
+{
+	return ticks_per_ms != 0;
+}
+
+uint32_t lapic_timer_ticks_per_ms(void)
+{
+	return ticks_per_ms;
+}
+
+void lapic_timer_oneshot(uint64_t us)
+{
+	if (!ticks_per_ms)
+		return;
+	uint64_t count = us * ticks_per_ms / US_PER_MS;
+	lapic_write(&lapic, LAPIC_REG_TIMER_INIT,
+		    (uint32_t)(count == 0 ? 1 : MIN(count, (uint64_t)TIMER_COUNT_START)));
+}
+
+void lapic_timer_stop(void)
+{
+	if (!ticks_per_ms)
+		return;
+	lapic_write(&lapic, LAPIC_REG_TIMER_INIT, 0);
+	__asm__ volatile("sti; nop; cli" : : : "memory");
+}
+
+void lapic_timer_set_user_handler(void (*fn)(struct trap_frame *f))
+{
+	user_fn = fn;
+}
+
+const struct lapic_stats *lapic_get_stats(void)
+{
+	return &stats;
+}
+
+bool lapic_in_service(unsigned vector)
+{
+	if (!lapic.mmio && !lapic.x2apic)
+		return false;
+	return lapic_read(&lapic, LAPIC_REG_ISR + (vector / 32) * 0x10) & (1u << (vector % 32));
+}
