@@ -294,8 +294,7 @@ static void preempt_order(int mode)
 		}
 	}
 	ST_COUNTS_BACK(before);
-	kprintf("# busy spun %u ms: preempted %lu times, hello ended first; with slice 0 busy "
-		"ended first\n", BUSY_MS, pre);
+	kprintf("# busy spun %u ms: preempted %lu times\n", BUSY_MS, pre);
 }
 
 SELFTEST(proc_preempt_order_shared)
