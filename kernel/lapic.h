@@ -94,8 +94,9 @@ void lapic_timer_oneshot(uint64_t us);
 /*
  * lapic_timer_stop - disarm the timer, then take any expiry still pending
  * from while interrupts were off (one sti/cli window in ring 0, where the
- * handler only EOIs): afterwards no timer interrupt can arrive. Nothing
- * when the timer is not ready.
+ * handler only EOIs): afterwards no timer interrupt can arrive. Call with
+ * interrupts off (the kernel always runs so); they are off on return.
+ * Nothing when the timer is not ready.
  */
 void lapic_timer_stop(void);
 

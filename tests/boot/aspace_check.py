@@ -27,7 +27,9 @@
      counting down in at least two of ten samples, the LAPIC enabled
      with spurious vector 0xff; `info pic`: both 8259s masked (imr=ff) at
      vectors 0x20/0x28. 2e. user=spin slice=0 (cooperative): IF clear in
-     ring 3, the timer not armed (initial count 0).
+     ring 3, the timer not armed (initial count 0). 2f. -cpu qemu64,-apic
+     (no LAPIC: its registers read 0): the kernel says the timer is not
+     used and scheduling is cooperative, and user=hello still runs.
   3. `bench` under -icount shift=0 and under plain TCG: the eight
      "bench: TEST VARIANT TICKS" lines of null-syscall, copy-from-user-4k,
      as-switch and user-pagefault x shared/isolated, and "bench: done";
@@ -337,6 +339,20 @@ def check_cooperative(t):
         run.stop()
 
 
+def check_no_lapic(t):
+    run = qemu.Boot(TOP, "aspace-no-lapic", ARTIFACTS, cpu="qemu64,-apic", cmdline="user=hello",
+                    hard_timeout=180)
+    run.start()
+    try:
+        ok = run.wait_for([r"^lapic timer: not used: .*broken", r"^sched: cooperative round "
+                           r"robin: no usable LAPIC timer", r"^user: process \d+ \(hello\) "
+                           r"exited, status 0, preempted 0 times", r"^carto> "], timeout=150)
+        t.result(ok is not None, "no LAPIC (-cpu qemu64,-apic): reported, the scheduler "
+                 "cooperative, hello exits 0, the monitor starts", run.serial_tail())
+    finally:
+        run.stop()
+
+
 def check_bench(t, name, extra):
     run = qemu.Boot(TOP, name, ARTIFACTS, cmdline="bench", extra=extra, hard_timeout=240)
     run.start()
@@ -373,6 +389,7 @@ def main():
     check_isolated(t, syms, "aspace-isolated-recursive", "ptaccess=recursive")
     check_shared(t, layout, "aspace-shared-recursive", "ptaccess=recursive")
     check_cooperative(t)
+    check_no_lapic(t)
     check_bench(t, "aspace-bench-icount", ["--icount"])
     check_bench(t, "aspace-bench-tcg", [])
     return t.done()
