@@ -68,6 +68,8 @@ static void pic_disable(void)
 	pic_out(PIC2_DATA, PIC_ICW4_8086);
 	pic_out(PIC1_DATA, PIC_MASK_ALL);
 	pic_out(PIC2_DATA, PIC_MASK_ALL);
+	kprintf("8259: remapped to vectors %#x-%#x, every line masked\n", PIC_VECTOR_BASE,
+		PIC_VECTOR_BASE + 15);
 }
 
 /* ---- the vectors ---------------------------------------------------------- */
@@ -132,7 +134,7 @@ void lapic_timer_init(vaddr_t mmio, bool x2apic, uint64_t tsc_hz)
 	lapic = (struct lapic_regs){ mmio, x2apic };
 	pic_disable();
 	if (!mmio && !x2apic) {
-		kprintf("lapic timer: no local APIC mapped; no timer interrupts (8259s masked)\n");
+		kprintf("lapic timer: no local APIC mapped: no timer interrupts\n");
 		return;
 	}
 	arch_set_irq_handler(LAPIC_TIMER_VECTOR, timer_interrupt);
@@ -143,14 +145,13 @@ void lapic_timer_init(vaddr_t mmio, bool x2apic, uint64_t tsc_hz)
 		ticks_per_ms = 0;
 		kprintf("lapic timer: not used: %s\n",
 			st == E_INVAL ? "the TSC is not calibrated, nothing to count it against"
-				      : "its count did not run down over 1 ms of TSC time (broken)");
+				      : "its count did not run down in 1 ms of TSC time (broken)");
 		return;
 	}
 	/* Armed one-shot by lapic_timer_oneshot; stopped (count 0) until then. */
 	lapic_write(&lapic, LAPIC_REG_LVT_TIMER, LVT_ONESHOT | LAPIC_TIMER_VECTOR);
-	kprintf("lapic timer: %u ticks per ms, divide %u, vector %#x, spurious %#x; "
-		"8259s masked\n", ticks_per_ms, LAPIC_TIMER_DIVIDE, LAPIC_TIMER_VECTOR,
-		LAPIC_SPURIOUS_VECTOR);
+	kprintf("lapic timer: %u ticks per ms, divide %u, vector %#x, spurious %#x\n",
+		ticks_per_ms, LAPIC_TIMER_DIVIDE, LAPIC_TIMER_VECTOR, LAPIC_SPURIOUS_VECTOR);
 }
 
 bool lapic_timer_ready(void)

@@ -381,10 +381,9 @@ void sched_init(const struct handoff *h)
 	if (sched_preemptive())
 		kprintf("sched: preemptive round robin, %u ms time slices (LAPIC timer)\n", slice_ms);
 	else if (!slice_ms)
-		kprintf("sched: cooperative round robin (slice=0): a process runs until it yields\n");
+		kprintf("sched: cooperative round robin (slice=0): no preemption\n");
 	else
-		kprintf("sched: cooperative round robin: no usable LAPIC timer, so a process runs "
-			"until it yields\n");
+		kprintf("sched: cooperative round robin: no usable LAPIC timer\n");
 }
 
 /* "user=PROGRAM": run it once the kernel is up, and say how it ended. */
