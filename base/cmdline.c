@@ -24,6 +24,8 @@ const struct cmdline_option cmdline_options[] = {
 	  "run the in-kernel benchmarks after carto: ready (those whose name starts with PREFIX)" },
 	{ "isolation", CMDLINE_VALUE, "isolation=on|off",
 	  "processes get the isolated kernel (only an entry area mapped; default off: shared)" },
+	{ "slice", CMDLINE_VALUE, "slice=MS",
+	  "the scheduler's time slice in ms (default 10; 0: cooperative, no timer preemption)" },
 	{ "user", CMDLINE_VALUE, "user=PROGRAM",
 	  "run that embedded user program after carto: ready (hello, spin, ...)" },
 	{ "loader-test", CMDLINE_VALUE, "loader-test=late-alloc",

@@ -15,6 +15,7 @@ enum {
 	E_RANGE = -6,   /* address outside what the structure can describe */
 	E_NOSPC = -7,   /* caller's buffer too small */
 	E_PERM = -8,    /* refused by policy (e.g. device mapping of RAM) */
+	E_IO = -9,      /* a device misbehaves (a timer whose count does not run) */
 };
 
 /* Short name of a status code ("E_INVAL"), for messages. */

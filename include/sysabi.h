@@ -17,9 +17,11 @@
  *
  * A process starts at its ELF entry point with RDI = the argument its
  * spawner gave, RSP = the top of its stack (USER_STACK_TOP in
- * memlayout.h; 64 KiB, a guard page below), interrupts off in user mode
- * (scheduling is cooperative: SYS_YIELD), and no FPU/SSE state of its
- * own (programs are built with -mgeneral-regs-only).
+ * memlayout.h; 64 KiB, a guard page below), interrupts on in user mode
+ * when scheduling is preemptive (the LAPIC timer ends a turn after its
+ * time slice; off when it is cooperative: kernel/proc.h), and no FPU/SSE
+ * state of its own (programs are built with -mgeneral-regs-only).
+ * SYS_YIELD ends the turn early.
  */
 #ifndef CARTO_SYSABI_H
 #define CARTO_SYSABI_H

@@ -499,10 +499,18 @@ static void trap_report(const struct trap_frame *f)
 
 static trap_hook_fn trap_hook;
 static user_trap_fn user_handler;
+static user_trap_fn irq_handler[IDT_VECTORS];
 
 void arch_set_user_handler(user_trap_fn fn)
 {
 	user_handler = fn;
+}
+
+void arch_set_irq_handler(unsigned vec, user_trap_fn fn)
+{
+	if (vec < EXC_VECTORS || vec >= IDT_VECTORS)
+		panic("arch_set_irq_handler: vector %u is not an interrupt vector", vec);
+	irq_handler[vec] = fn;
 }
 static unsigned trap_depth;         /* fatal traps being reported */
 
@@ -516,6 +524,10 @@ trap_hook_fn trap_set_hook(trap_hook_fn hook)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	if (f->vector >= EXC_VECTORS && f->vector < IDT_VECTORS && irq_handler[f->vector]) {
+		irq_handler[f->vector](f);
+		return;
+	}
 	if ((f->cs & 3) && user_handler) {
 		user_handler(f);
 		return;

@@ -146,6 +146,15 @@ const char *pf_page_table_write(uint64_t cr2, uint64_t error);
  */
 typedef void (*user_trap_fn)(struct trap_frame *f);
 void arch_set_user_handler(user_trap_fn fn);
+
+/*
+ * arch_set_irq_handler - @fn gets every interrupt at vector @vec
+ * (EXC_VECTORS..IDT_VECTORS-1), from ring 0 or ring 3, before the user
+ * handler and the fatal report (the LAPIC's vectors, lapic.h); it returns
+ * to resume through @f, or does not return. NULL removes it. A vector
+ * without a handler stays fatal (ring 0) or a panic (ring 3, proc.c).
+ */
+void arch_set_irq_handler(unsigned vec, user_trap_fn fn);
 _Noreturn void user_enter(const struct trap_frame *f);
 extern uint64_t entry_kernel_cr3, entry_user_cr3;
 extern uint8_t entry_isolated, entry_smap;

@@ -13,8 +13,6 @@
 #define APIC_BASE_X2APIC     (1ull << 10)  /* EXTD: x2APIC mode */
 #define APIC_BASE_ENABLE     (1ull << 11)
 #define APIC_BASE_ADDR_MASK  0x000ffffffffff000ul
-#define MSR_X2APIC_ID        0x00000802u
-#define MSR_X2APIC_VERSION   0x00000803u
 
 /* I/O APIC: an index register and a data window (82093AA datasheet 3.0). */
 #define IOAPIC_REGSEL        0x00
@@ -49,13 +47,12 @@ static void lapic_probe(const struct acpi_info *ai)
 	dev.lapic_pa = pa;
 	dev.lapic = mmio_map(pa, LAPIC_MMIO_SIZE, CACHE_UC, OWNER_LAPIC);
 	dev.lapic_x2apic = (msr & APIC_BASE_X2APIC) != 0;
-	if (dev.lapic_x2apic) {
-		/* In x2APIC mode the MMIO page is inert: the registers are MSRs. */
-		dev.lapic_id = (uint32_t)rdmsr(MSR_X2APIC_ID) << 24;
-		dev.lapic_version = (uint32_t)rdmsr(MSR_X2APIC_VERSION);
-	} else if (dev.lapic) {
-		dev.lapic_id = mmio_read32(dev.lapic + LAPIC_REG_ID);
-		dev.lapic_version = mmio_read32(dev.lapic + LAPIC_REG_VERSION);
+	if (dev.lapic_x2apic || dev.lapic) {
+		/* In x2APIC mode the MMIO page is inert: the registers are MSRs,
+		 * and the ID register holds the whole 32-bit ID. */
+		struct lapic_regs r = { dev.lapic, dev.lapic_x2apic };
+		dev.lapic_id = lapic_read(&r, LAPIC_REG_ID) << (dev.lapic_x2apic ? 24 : 0);
+		dev.lapic_version = lapic_read(&r, LAPIC_REG_VERSION);
 	}
 	/* Two lines: the boot report fits 80 columns (a 640x480 screen). */
 	kprintf("lapic: %lx -> %lx UC, id %u, version %#x, %u LVT entries\n", pa, dev.lapic,
@@ -353,12 +350,14 @@ void devices_init(const struct handoff *h)
 	ioapic_probe(ai);
 	hpet_probe(ai);
 	tsc_calibrate_start();
+	lapic_timer_init(dev.lapic, dev.lapic_x2apic);
 	pci_probe(ai);
 }
 
 void devices_finish(void)
 {
 	tsc_calibrate_finish();
+	lapic_timer_init_finish(dev.tsc_hz);
 }
 
 const struct devices *devices_get(void)

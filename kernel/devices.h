@@ -1,15 +1,16 @@
 /*
  * devices.h - the machine's basic devices, found from ACPI and mapped
- * with mmio_map: the local APIC, the I/O APICs, the HPET (which calibrates
- * the TSC), PCIe configuration space (bus 0 enumerated; through I/O ports
- * on machines without ECAM) - each claimed in the ownership registry under
- * its own name.
+ * with mmio_map: the local APIC (its timer and vectors: lapic.h), the I/O
+ * APICs, the HPET (which calibrates the TSC), PCIe configuration space
+ * (bus 0 enumerated; through I/O ports on machines without ECAM) - each
+ * claimed in the ownership registry under its own name.
  */
 #ifndef CARTO_DEVICES_H
 #define CARTO_DEVICES_H
 
 #include "acpi.h"
 #include "handoff.h"
+#include "lapic.h"
 #include "types.h"
 
 /* Owner names in the registry (mmio.h). */
@@ -17,11 +18,6 @@
 #define OWNER_HPET      "HPET"
 #define OWNER_ECAM      "PCIe ECAM (MCFG)"
 #define OWNER_PCI_BUS0  "PCI bus 0 config"
-
-/* Local APIC registers (Intel SDM vol. 3, 11.4.1), offsets from its base. */
-#define LAPIC_REG_ID        0x20   /* bits 31:24: APIC ID */
-#define LAPIC_REG_VERSION   0x30   /* bits 7:0 version, 23:16 max LVT entry */
-#define LAPIC_MMIO_SIZE     0x1000
 
 /* HPET registers (IA-PC HPET spec 1.0a, 2.3). */
 #define HPET_REG_CAP        0x000  /* 63:32 period (fs), 13 64-bit counter,
@@ -73,8 +69,10 @@ struct devices {
 void devices_init(const struct handoff *h);
 
 /* devices_finish - close the TSC window (waiting only for what is left of
- * TSC_CALIBRATE_NS) and print the TSC line. Call once, after devices_init
- * and before anything that times itself with the TSC (xhci). */
+ * TSC_CALIBRATE_NS), print the TSC line, then finish the LAPIC timer's
+ * calibration against it (lapic_timer_init_finish, counting since
+ * devices_init too). Call once, after devices_init and before anything
+ * that times itself with the TSC (xhci) or the LAPIC timer (sched_init). */
 void devices_finish(void);
 
 /* devices_get - what devices_init found. */

@@ -90,6 +90,7 @@ void kernel_main(struct handoff *hv)
 	devices_init(h);
 	efirt_init(h);                   /* inside the TSC window: it needs no timing */
 	devices_finish();
+	sched_init(h);
 	power_init(h);
 	serialkeys_init();
 	ps2_init();

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "klib.h"
 #include "kspace.h"
+#include "lapic.h"
 #include "panic.h"
 #include "physmem.h"
 #include "proc.h"
@@ -103,9 +104,12 @@ static struct proc *current;
 static int next_pid = 1;
 static bool default_isolated;
 static void *sched_jmp[5];   /* __builtin_setjmp buffer: sched_run's loop */
+static unsigned slice_ms = SCHED_SLICE_MS_DEFAULT;
+static uint64_t ended;       /* processes ended so far (end_order) */
 
-/* User RFLAGS: interrupts off (cooperative), reserved bit 1 set. */
-#define USER_RFLAGS 0x2ull
+/* User RFLAGS at the start: reserved bit 1; run_turn sets IF when the turn
+ * is preemptive. */
+#define USER_RFLAGS RFLAGS_RESERVED1
 
 void proc_set_default_isolation(bool isolated)
 {
@@ -169,16 +173,50 @@ static struct proc *pick_next(struct proc *last)
 	return NULL;
 }
 
-/* Enter @p's user mode; returns (through sched_jmp) when its turn ends. */
+unsigned sched_set_slice_ms(unsigned ms)
+{
+	unsigned old = slice_ms;
+
+	slice_ms = MIN(ms, SCHED_SLICE_MS_MAX);
+	return old;
+}
+
+bool sched_preemptive(void)
+{
+	return slice_ms && lapic_timer_ready();
+}
+
+/* The timer interrupted @current in ring 3 (lapic.h, after the EOI): its
+ * turn ends, it stays runnable. */
+static void preempt(struct trap_frame *f)
+{
+	struct proc *p = current;
+
+	if (!p)
+		panic("preempt: timer interrupt from ring 3 with no current process");
+	p->preemptions++;
+	proc_end_turn(p, f);
+}
+
+/* Enter @p's user mode; returns (through sched_jmp) when its turn ends.
+ * A preemptive turn runs with IF set in user mode and the timer armed
+ * for one slice; the timer is stopped before anything else happens. */
 static void run_turn(struct proc *p)
 {
+	bool preemptive = sched_preemptive();
+
 	current = p;
 	aspace_switch(&p->as);
 	entry_kernel_cr3 = p->as.pt.root;
 	entry_user_cr3 = p->as.user_root;
 	entry_isolated = p->as.isolated;
-	if (__builtin_setjmp(sched_jmp) == 0)
+	p->frame.rflags = preemptive ? p->frame.rflags | RFLAGS_IF : p->frame.rflags & ~RFLAGS_IF;
+	if (__builtin_setjmp(sched_jmp) == 0) {
+		if (preemptive)
+			lapic_timer_oneshot((uint64_t)slice_ms * 1000);
 		user_enter(&p->frame);
+	}
+	lapic_timer_stop();
 	current = NULL;
 	entry_isolated = 0;
 	aspace_switch(NULL);
@@ -190,8 +228,10 @@ void sched_run(void)
 
 	while ((p = pick_next(p)) != NULL) {
 		run_turn(p);
-		if (p->state == PROC_ZOMBIE)
+		if (p->state == PROC_ZOMBIE) {
+			p->end_order = ++ended;
 			aspace_destroy(&p->as);
+		}
 	}
 }
 
@@ -309,6 +349,7 @@ void proc_init(const struct handoff *h)
 	const char *v = cmdline_value(h->cmdline, "isolation", &len);
 
 	arch_set_user_handler(user_trap);
+	lapic_timer_set_user_handler(preempt);
 	if (v && len == 2 && strncmp(v, "on", 2) == 0)
 		default_isolated = true;
 	else if (v && !(len == 3 && strncmp(v, "off", 3) == 0))
@@ -319,6 +360,30 @@ void proc_init(const struct handoff *h)
 		default_isolated ? "isolated" : "shared", c->smep ? "on" : "absent",
 		c->smap ? "on" : "absent", c->umip ? "on" : "absent", c->pcid ? "yes" : "no",
 		c->invpcid ? "yes" : "no", aspace_prefill_tables(), aspace_prefill_tables() * 4);
+}
+
+void sched_init(const struct handoff *h)
+{
+	size_t len = 0;
+	const char *v = cmdline_value(h->cmdline, "slice", &len);
+
+	if (v) {
+		uint64_t ms = 0;
+		size_t i = 0;
+		while (i < len && v[i] >= '0' && v[i] <= '9' && ms <= SCHED_SLICE_MS_MAX)
+			ms = ms * 10 + (uint64_t)(v[i++] - '0');
+		if (len == 0 || i < len || ms > SCHED_SLICE_MS_MAX)
+			kprintf("slice=%.*s: not a number of milliseconds from 0 to %u; the slice "
+				"stays %u ms\n", (int)len, v, SCHED_SLICE_MS_MAX, slice_ms);
+		else
+			slice_ms = (unsigned)ms;
+	}
+	if (sched_preemptive())
+		kprintf("sched: preemptive round robin, %u ms time slices (LAPIC timer)\n", slice_ms);
+	else if (!slice_ms)
+		kprintf("sched: cooperative round robin (slice=0): no preemption\n");
+	else
+		kprintf("sched: cooperative round robin: no usable LAPIC timer\n");
 }
 
 /* "user=PROGRAM": run it once the kernel is up, and say how it ended. */
@@ -344,7 +409,7 @@ static void user_boot(const struct handoff *h)
 				procs[i].as.pt.root, procs[i].as.user_root, kernel_space()->root);
 	sched_run();
 	if (proc_reap(pid, &r) == E_OK)
-		kprintf("user: process %d (%s) %s %ld\n", pid, name,
-			r.killed ? "killed, status" : "exited, status", r.status);
+		kprintf("user: process %d (%s) %s %ld, preempted %lu times\n", pid, name,
+			r.killed ? "killed, status" : "exited, status", r.status, r.preemptions);
 }
 BOOT_HOOK(BOOT_READY, user_boot);

@@ -1,7 +1,19 @@
 /*
  * proc.h - processes: user programs loaded from the ELF images embedded
  * in the kernel (user/, kernel/userprogs.S), each in its own address
- * space (aspace.h), and a cooperative round-robin scheduler.
+ * space (aspace.h), and a preemptive round-robin scheduler.
+ *
+ * Scheduling: each turn is a time slice (10 ms by default, "slice=MS";
+ * SCHED_SLICE_MS_MAX at most). User mode runs with interrupts on (IF=1 in
+ * the user RFLAGS); sched_run arms the LAPIC timer one-shot for the slice
+ * before entering the process and stops it when the turn ends
+ * (lapic.h), so the timer interrupts only user mode: when it hits ring 3
+ * the process's turn ends as for SYS_YIELD (it stays runnable) and the
+ * next one runs. The kernel keeps interrupts off throughout (syscall's
+ * FMASK, interrupt gates): a slice that runs out during a system call is
+ * taken right after it returns to user mode. Without a usable LAPIC timer,
+ * or with "slice=0", scheduling is cooperative: user mode runs with
+ * interrupts off and a process runs until it yields, exits or faults.
  *
  * The kernel has one stack for entries from user mode (the entry stack,
  * arch.h) and no kernel stack per process: a process's whole state is its
@@ -36,6 +48,8 @@ struct proc {
 	uint64_t lazy_size;
 	uint32_t lazy_flags;
 	long status;                  /* exit status (SYS_EXIT or main's result) */
+	uint64_t preemptions;         /* turns ended by the timer */
+	uint64_t end_order;           /* 1, 2, ...: the order processes ended in */
 	bool killed;                  /* ended by a fault, not SYS_EXIT */
 	uint64_t fault_vector, fault_addr;
 };
@@ -44,6 +58,25 @@ struct proc {
  * from "isolation=on|off" (another value is reported and ignored) and
  * print the CPU's protections. Call once at boot, after aspace_init. */
 void proc_init(const struct handoff *h);
+
+/*
+ * sched_init - take the time slice from "slice=MS" (0: cooperative; a bad
+ * value is reported and the default kept) and print the "sched:" line:
+ * preemptive with the slice, or cooperative and why. Call once, after
+ * devices_init has set up the LAPIC timer.
+ */
+void sched_init(const struct handoff *h);
+
+#define SCHED_SLICE_MS_DEFAULT 10
+#define SCHED_SLICE_MS_MAX     1000
+
+/* sched_set_slice_ms - the slice of the following turns (0: cooperative,
+ * at most SCHED_SLICE_MS_MAX); returns the previous one. */
+unsigned sched_set_slice_ms(unsigned ms);
+
+/* sched_preemptive - the next turn will be preempted: a slice is set and
+ * the LAPIC timer is usable. */
+bool sched_preemptive(void);
 
 /* isolation=on|off on the command line: the default mode of processes
  * (proc_spawn's PROC_DEFAULT). */

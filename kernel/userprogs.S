@@ -26,6 +26,7 @@ user_progs:
 	PROG bad
 	PROG sysbad
 	PROG ubench
+	PROG busy
 	.section .rodata.user_progs, "a"
 	.quad 0, 0, 0
 

@@ -45,6 +45,7 @@ const char *status_name(int status)
 	case E_RANGE: return "E_RANGE";
 	case E_NOSPC: return "E_NOSPC";
 	case E_PERM:  return "E_PERM";
+	case E_IO:    return "E_IO";
 	default:      return "E_?";
 	}
 }

@@ -128,6 +128,7 @@ trap 'rm -f "$tmp" "$txt"' EXIT
 #   ptaccess=window|recursive   page tables through the window or a recursive PML4 slot
 #   bench[=PREFIX]          run the benchmarks after "carto: ready"
 #   isolation=on|off        processes get the isolated kernel (default off)
+#   slice=MS                time slice of user processes (default 10; 0: cooperative)
 #   user=PROGRAM            run that user program after "carto: ready"
 #   loader-test=late-alloc  test hook: an allocation after ExitBootServices
 #   reboot                  reboot once the kernel is ready

@@ -1,14 +1,17 @@
 /*
  * proc.c - self-tests of user mode (kernel/proc.h): two processes alive
  * at once, bad programs killed while the other goes on, bad system-call
- * arguments refused, SMAP and SMEP, isolated tables, and every frame and
- * page-table page back once all processes are gone.
+ * arguments refused, SMAP and SMEP, isolated tables, preemption by the
+ * LAPIC timer (order, storms, faults), and every frame and page-table page
+ * back once all processes are gone.
  */
 #include "arch.h"
 #include "console.h"
 #include "cpu.h"
+#include "devices.h"
 #include "klib.h"
 #include "kspace.h"
+#include "lapic.h"
 #include "physmem.h"
 #include "proc.h"
 #include "selftest.h"
@@ -234,4 +237,123 @@ SELFTEST(proc_isolated_tables_minimal)
 				   __entry_data_start) / PAGE_SIZE;
 	ST_CHECK(mapped == want, "%u kernel pages mapped, the entry area has %lu", mapped, want);
 	aspace_destroy(&as);
+}
+
+/* ---- preemption: the LAPIC timer ends a turn that never yields ---------- */
+
+enum { BUSY_SPIN = 0, BUSY_SYSCALLS = 1, BUSY_FAULT = 2 };   /* user/busy.c */
+#define BUSY_MS 60                 /* six default slices of spinning */
+#define BUSY_KERNEL_VA 0xffffffff80000000ul
+
+/* user/busy.c's argument: @ms of TSC time, @mode. */
+static uint64_t busy_arg(unsigned ms, unsigned mode)
+{
+	return (devices_get()->tsc_hz / 1000 * ms) << 4 | mode;
+}
+
+static bool need_preemption(void)
+{
+	if (sched_preemptive())
+		return true;
+	selftest_skip("no usable LAPIC timer or slice=0: scheduling is cooperative");
+	return false;
+}
+
+/* busy (spins BUSY_MS, never yields) spawned before hello (prints, exits):
+ * preemptive, hello ends first and busy was preempted with its registers
+ * intact; with the slice 0 (cooperative), busy ends first. */
+static void preempt_order(int mode)
+{
+	struct counts before = counts_now();
+	struct proc b, h;
+	uint64_t pre = 0;
+
+	if (!need_preemption())
+		return;
+	for (unsigned slice = 1; slice < 3; slice++) {
+		unsigned old = slice == 2 ? sched_set_slice_ms(0) : 0;
+		int busy = proc_spawn("busy", busy_arg(BUSY_MS, BUSY_SPIN), mode);
+		int hello = proc_spawn("hello", 0, mode);
+		sched_run();
+		if (slice == 2)
+			sched_set_slice_ms(old);
+		if (!reap(busy, &b) || !reap(hello, &h))
+			continue;
+		ST_CHECK(!b.killed && b.status == 0, "busy: killed %d status %ld (1: a register "
+			 "changed across a preemption)", b.killed, b.status);
+		ST_CHECK(!h.killed && h.status == 0, "hello: killed %d status %ld", h.killed, h.status);
+		if (slice == 1) {
+			pre = b.preemptions;
+			ST_CHECK(h.end_order < b.end_order && b.preemptions >= 1, "preemptive: hello "
+				 "ended %lu-th, busy %lu-th (preempted %lu times): want hello first",
+				 h.end_order, b.end_order, b.preemptions);
+		} else {
+			ST_CHECK(b.end_order < h.end_order && b.preemptions == 0, "cooperative: busy "
+				 "ended %lu-th (preempted %lu times), hello %lu-th: want busy first",
+				 b.end_order, b.preemptions, h.end_order);
+		}
+	}
+	ST_COUNTS_BACK(before);
+	kprintf("# busy spun %u ms: preempted %lu times\n", BUSY_MS, pre);
+}
+
+SELFTEST(proc_preempt_order_shared)
+{
+	preempt_order(PROC_SHARED);
+}
+
+SELFTEST(proc_preempt_order_isolated)
+{
+	preempt_order(PROC_ISOLATED);
+}
+
+/* A system-call storm, a spinner and one that faults after being
+ * preempted, with hello yielding among them: each gives its right result,
+ * every ring-3 timer interrupt is one preemption, every frame is back. */
+static void preempt_storm(int mode)
+{
+	struct counts before = counts_now();
+	uint64_t ticks = lapic_get_stats()->timer_user;
+	struct proc r[4];
+	uint64_t preemptions = 0;
+
+	if (!need_preemption())
+		return;
+	int pid[4] = {
+		proc_spawn("busy", busy_arg(BUSY_MS, BUSY_SYSCALLS), mode),
+		proc_spawn("busy", busy_arg(BUSY_MS, BUSY_SPIN), mode),
+		proc_spawn("busy", busy_arg(BUSY_MS / 2, BUSY_FAULT), mode),
+		proc_spawn("hello", 3, mode),
+	};
+	sched_run();
+	for (unsigned i = 0; i < 4; i++)
+		if (!reap(pid[i], &r[i]))
+			return;
+	for (unsigned i = 0; i < 4; i++)
+		preemptions += r[i].preemptions;
+	ST_CHECK(!r[0].killed && r[0].status == 0 && r[0].preemptions >= 1, "syscall storm: killed "
+		 "%d, %ld wrong results, preempted %lu times", r[0].killed, r[0].status,
+		 r[0].preemptions);
+	ST_CHECK(!r[1].killed && r[1].status == 0 && r[1].preemptions >= 1, "spinner: killed %d "
+		 "status %ld, preempted %lu times", r[1].killed, r[1].status, r[1].preemptions);
+	ST_CHECK(r[2].killed && r[2].fault_vector == VEC_PF && r[2].fault_addr == BUSY_KERNEL_VA &&
+		 r[2].preemptions >= 1, "faulter: killed %d vector %lu address %lx, preempted %lu "
+		 "times", r[2].killed, r[2].fault_vector, r[2].fault_addr, r[2].preemptions);
+	ST_CHECK(!r[3].killed && r[3].status == 0, "hello: killed %d status %ld", r[3].killed,
+		 r[3].status);
+	ST_CHECK(lapic_get_stats()->timer_user - ticks == preemptions, "%lu ring-3 timer "
+		 "interrupts, %lu preemptions", lapic_get_stats()->timer_user - ticks, preemptions);
+	ST_COUNTS_BACK(before);
+	kprintf("# preempted: storm %lu, spinner %lu, faulter %lu, hello %lu times\n",
+		r[0].preemptions, r[1].preemptions, r[2].preemptions, r[3].preemptions);
+}
+
+SELFTEST(proc_preempt_storm_shared)
+{
+	preempt_storm(PROC_SHARED);
+}
+
+SELFTEST(proc_preempt_storm_isolated)
+{
+	preempt_storm(PROC_ISOLATED);
 }

@@ -20,6 +20,16 @@
      still map only the entry area (no recursive slot), and the shared
      process's recursive slot points at its own root, the kernel's at the
      kernel's.
+  1d, 2d. in the default isolated and shared boots, the preemption timer on
+     the live machine: RFLAGS.IF set in ring 3, `info lapic` shows the timer
+     one-shot at vector 0x40, unmasked, armed with the slice (10 ms x the
+     ticks per ms the kernel printed; or stopped, between two turns) and
+     counting down in at least two of ten samples, the LAPIC enabled
+     with spurious vector 0xff; `info pic`: both 8259s masked (imr=ff) at
+     vectors 0x20/0x28. 2e. user=spin slice=0 (cooperative): IF clear in
+     ring 3, the timer not armed (initial count 0). 2f. -cpu qemu64,-apic
+     (no LAPIC: its registers read 0): the kernel says the timer is not
+     used and scheduling is cooperative, and user=hello still runs.
   3. `bench` under -icount shift=0 and under plain TCG: the eight
      "bench: TEST VARIANT TICKS" lines of null-syscall, copy-from-user-4k,
      as-switch and user-pagefault x shared/isolated, and "bench: done";
@@ -141,6 +151,60 @@ def boot_spin(t, name, cmdline, cpu="max"):
     return run, hmp, regs, run.serial()
 
 
+SLICE_MS = 10   # kernel/proc.h SCHED_SLICE_MS_DEFAULT
+RFLAGS_IF = 1 << 9
+
+
+def timer_problems(hmp, serial, regs, preemptive):
+    """What is wrong with the live preemption timer and 8259s (ring 3 now)."""
+    out = []
+    if bool(regs.get("RFL", 0) & RFLAGS_IF) != preemptive:
+        out.append("RFLAGS %#x in ring 3: IF should be %s" % (regs.get("RFL", 0),
+                                                          "set" if preemptive else "clear"))
+    m = re.search(r"^lapic timer: (\d+) ticks per ms", serial, re.M)
+    if not m:
+        return out + ["no 'lapic timer: N ticks per ms' line"]
+    want = SLICE_MS * int(m.group(1)) if preemptive else 0
+    counts = []
+    for _ in range(10):
+        lapic = hmp.cmd("info lapic")
+        c = re.search(r"initial_count = (\d+) current_count = (\d+)", lapic)
+        if not c:
+            return out + ["info lapic: no timer counts in %r" % lapic[:300]]
+        counts.append((int(c.group(1)), int(c.group(2))))
+        time.sleep(0.05)
+    lvtt = re.search(r"^LVTT\s+(0x[0-9a-f]+)(.*)$", lapic, re.M)
+    if not lvtt or "one-shot" not in lvtt.group(2) or "(vec 64)" not in lvtt.group(2) or \
+            "masked" in lvtt.group(2):
+        out.append("LVTT not one-shot, unmasked, vector 64: %r" % (lvtt and lvtt.group(0)))
+    if not re.search(r"^SPIV\s+\S+ APIC enabled.*spurious vec 255", lapic, re.M):
+        out.append("SPIV: the LAPIC not enabled with spurious vector 255")
+    # Preemptive: armed with the slice, or stopped (0) for the moment between
+    # two turns (under TCG, with isolation's TLB flushes, a sample may land
+    # there); counting down in several samples.
+    allowed = {want, 0} if preemptive else {0}
+    if any(i not in allowed for i, _ in counts):
+        out.append("timer initial counts %s, want %s" % ([i for i, _ in counts], sorted(allowed)))
+    running = set(c for i, c in counts if i == want and 0 < c <= i)
+    if preemptive and len(running) < 2:
+        out.append("timer not seen counting down within the slice: %s" % counts)
+    pics = re.findall(r"^pic(\d): .*imr=([0-9a-f]+) .*irq_base=([0-9a-f]+)", hmp.cmd("info pic"), re.M)
+    if sorted(pics) != [("0", "ff", "20"), ("1", "ff", "28")]:
+        out.append("8259s not masked at 0x20/0x28: %s" % pics)
+    return out
+
+
+def check_timer(t, what, hmp, regs, serial, preemptive=True):
+    probs = timer_problems(hmp, serial, regs, preemptive)
+    t.result(not probs, "%s: %s" % (what, "IF set in ring 3, LAPIC timer one-shot at vector "
+             "0x40 armed with the %d ms slice and counting, 8259s masked" % SLICE_MS
+             if preemptive else "cooperative (slice=0): IF clear in ring 3, timer stopped, "
+             "8259s masked"), probs)
+    # Self-check: the same live state read as if the other mode were wanted.
+    t.result(bool(timer_problems(hmp, serial, regs, not preemptive)),
+             "%s: the timer check sees the other mode's state as wrong (self-check)" % what)
+
+
 def check_isolated(t, syms, name="aspace-isolated", extra=""):
     got = boot_spin(t, name, " ".join(w for w in ("user=spin isolation=on", extra) if w))
     if not got:
@@ -160,6 +224,8 @@ def check_isolated(t, syms, name="aspace-isolated", extra=""):
                  user_problems(w.leaves))
         t.result(not wx_problems(w.leaves) and not w.problems, "%s: no W+X page" % what,
                  wx_problems(w.leaves) + w.problems)
+        if not extra:
+            check_timer(t, what, hmp, regs, serial)
         # The checks can fail: the kernel image's first page added, writable
         # and executable, then the same as a user page.
         fake = paging.Leaf(paging.canonical(0xffffffff80000000), 1, 0x1000 | 3, True, False,
@@ -254,6 +320,35 @@ def check_shared(t, layout, name="aspace-shared", extra=""):
         t.result(not wx_problems(w.leaves) and not w.problems,
                  "%s: no W+X page in either half" % what, wx_problems(w.leaves) + w.problems)
         check_pt_aliases(t, what, w, layout)
+        if not extra:
+            check_timer(t, what, hmp, regs, serial)
+    finally:
+        run.stop()
+
+
+def check_cooperative(t):
+    got = boot_spin(t, "aspace-cooperative", "user=spin slice=0")
+    if not got:
+        return
+    run, hmp, regs, serial = got
+    try:
+        t.result("sched: cooperative round robin (slice=0)" in serial,
+                 "slice=0: the kernel says scheduling is cooperative", run.serial_tail())
+        check_timer(t, "slice=0", hmp, regs, serial, preemptive=False)
+    finally:
+        run.stop()
+
+
+def check_no_lapic(t):
+    run = qemu.Boot(TOP, "aspace-no-lapic", ARTIFACTS, cpu="qemu64,-apic", cmdline="user=hello",
+                    hard_timeout=180)
+    run.start()
+    try:
+        ok = run.wait_for([r"^lapic timer: not used: .*broken", r"^sched: cooperative round "
+                           r"robin: no usable LAPIC timer", r"^user: process \d+ \(hello\) "
+                           r"exited, status 0, preempted 0 times", r"^carto> "], timeout=150)
+        t.result(ok is not None, "no LAPIC (-cpu qemu64,-apic): reported, the scheduler "
+                 "cooperative, hello exits 0, the monitor starts", run.serial_tail())
     finally:
         run.stop()
 
@@ -293,6 +388,8 @@ def main():
     check_shared(t, layout, "aspace-shared-explicit", "addressing=explicit")
     check_isolated(t, syms, "aspace-isolated-recursive", "ptaccess=recursive")
     check_shared(t, layout, "aspace-shared-recursive", "ptaccess=recursive")
+    check_cooperative(t)
+    check_no_lapic(t)
     check_bench(t, "aspace-bench-icount", ["--icount"])
     check_bench(t, "aspace-bench-tcg", [])
     return t.done()
