@@ -4,6 +4,7 @@
 #include "boothook.h"
 #include "console.h"
 #include "cpu.h"
+#include "elf64.h"
 #include "klib.h"
 #include "kspace.h"
 #include "lapic.h"
@@ -26,30 +27,7 @@ const struct user_prog *user_prog_find(const char *name)
 
 /* ---- the ELF loader ------------------------------------------------------- */
 
-#define ELF_MAGIC   0x464c457fu   /* "\x7fELF" */
-#define ELFCLASS64  2
-#define ELFDATA2LSB 1
-#define ET_EXEC     2
-#define EM_X86_64   62
-#define PT_LOAD     1
-#define PF_X        1u
-#define PF_W        2u
 #define ELF_MAX_PHDRS 16
-
-struct elf64_ehdr {
-	uint32_t magic;
-	uint8_t class, data, version, osabi, pad[8];
-	uint16_t type, machine;
-	uint32_t version2;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 /* The user area a program's segments may use: from USER_LOAD_BASE up to
  * the guard page below the stack. */
@@ -79,7 +57,7 @@ static int load_elf(struct aspace *as, const struct user_prog *prog, uint64_t *e
 	const struct elf64_ehdr *eh = (const void *)prog->start;
 	uint64_t size = (uint64_t)(prog->end - prog->start);
 
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->elf_class != ELFCLASS64 ||
 	    eh->data != ELFDATA2LSB || eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
 	    eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum > ELF_MAX_PHDRS ||
 	    eh->phoff > size || eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff)

@@ -7,37 +7,17 @@
  * its permissions from p_flags; a segment both writable and executable is
  * refused (W^X).
  */
+#include "elf64.h"
 #include "loader.h"
 
 extern const uint8_t kernel_elf_start[], kernel_elf_end[];
-
-#define ELF_MAGIC 0x464c457fu  /* "\x7fELF" */
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define EM_X86_64 62
-#define ET_EXEC 2
-
-struct elf64_ehdr {
-	uint32_t magic;
-	uint8_t cls, data, version, osabi, pad[8];
-	uint16_t type, machine;
-	uint32_t version2;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static const struct elf64_ehdr *check_header(uint64_t size)
 {
 	const struct elf64_ehdr *eh = (const void *)kernel_elf_start;
 
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->cls != 2 || eh->data != 1)
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->elf_class != ELFCLASS64 ||
+	    eh->data != ELFDATA2LSB)
 		fail(EFI_SUCCESS, "embedded kernel is not a 64-bit little-endian ELF");
 	if (eh->type != ET_EXEC || eh->machine != EM_X86_64)
 		fail(EFI_SUCCESS, "embedded kernel is not an x86_64 executable");
